@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import pg from "pg";
+import {
+  dropServerDatabase,
+  emptyServerDatabase,
+  mode,
+  type TestDatabase,
+  testDatabase,
+} from "../../../test/support/db";
+import { expectedMigrations, MIGRATIONS_DIR, migrateUp, pendingMigrations } from "./migrate";
+
+let database: TestDatabase;
+before(async () => {
+  database = await testDatabase();
+});
+after(() => database?.close());
+
+/** The columns the code (schema.ts) relies on, table by table. */
+const EXPECTED_COLUMNS: Record<string, string[]> = {
+  tenants: ["id", "code", "name", "created_at"],
+  users: [
+    "id",
+    "tenant_id",
+    "username",
+    "display_name",
+    "password_hash",
+    "must_change_password",
+    "password_changed_at",
+    "status",
+    "created_at",
+    "updated_at",
+  ],
+  role_assignments: ["id", "tenant_id", "user_id", "role", "created_at"],
+  sessions: [
+    "id",
+    "tenant_id",
+    "user_id",
+    "created_at",
+    "last_seen_at",
+    "idle_timeout_seconds",
+    "expires_at",
+    "revoked_at",
+    "ip",
+    "user_agent",
+  ],
+  audit_events: [
+    "seq",
+    "occurred_at",
+    "tenant_id",
+    "actor_id",
+    "actor_name",
+    "actor_role",
+    "action",
+    "target_type",
+    "target_id",
+    "result",
+    "detail",
+    "ip",
+    "user_agent",
+    "request_id",
+  ],
+};
+
+test("migrating up from empty gives the schema the code expects, with every table keyed", async () => {
+  const { rows } = await database.pool.query<{ table_name: string; column_name: string }>(
+    `SELECT table_name, column_name FROM information_schema.columns
+     WHERE table_schema = 'public' AND table_name = ANY($1)`,
+    [Object.keys(EXPECTED_COLUMNS)],
+  );
+  for (const [table, columns] of Object.entries(EXPECTED_COLUMNS)) {
+    const actual = rows.filter((r) => r.table_name === table).map((r) => r.column_name);
+    assert.deepEqual([...actual].sort(), [...columns].sort(), table);
+  }
+  const unkeyed = await database.pool.query(
+    `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p')`,
+  );
+  assert.deepEqual(unkeyed.rows, [], "every table has a primary key");
+  assert.deepEqual(await pendingMigrations(database.pool, expectedMigrations()), []);
+  assert.deepEqual(await pendingMigrations(database.pool, [...expectedMigrations(), "9999_future"]), ["9999_future"]);
+});
+
+test("a migration that fails leaves the schema as it was", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tianshu-mig-"));
+  try {
+    for (const f of fs.readdirSync(MIGRATIONS_DIR)) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+    fs.writeFileSync(
+      path.join(dir, "9998_good_part.sql"),
+      "-- Up Migration\nCREATE TABLE probe_one (id int PRIMARY KEY);\n-- Down Migration\nDROP TABLE probe_one;\n",
+    );
+    fs.writeFileSync(
+      path.join(dir, "9999_broken.sql"),
+      "-- Up Migration\nCREATE TABLE probe_two (id int PRIMARY KEY);\nSELECT 1/0;\n-- Down Migration\n",
+    );
+    await assert.rejects(
+      migrateUp(database.pool, () => {}, dir),
+      /division by zero/,
+    );
+    const probes = await database.pool.query("SELECT to_regclass('probe_one') AS a, to_regclass('probe_two') AS b");
+    assert.deepEqual(probes.rows[0], { a: null, b: null }, "no part of the pending migrations remains");
+    assert.deepEqual(await pendingMigrations(database.pool, expectedMigrations(dir)), [
+      "9998_good_part",
+      "9999_broken",
+    ]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("two instances migrating an empty database at the same time: both succeed, each migration runs once", {
+  skip: mode === "embedded" ? "the embedded database serves one process by design (data-dir lock)" : false,
+}, async () => {
+  const url = await emptyServerDatabase();
+  const pools = [new pg.Pool({ connectionString: url, max: 1 }), new pg.Pool({ connectionString: url, max: 1 })];
+  for (const p of pools) p.on("error", () => {}); // the final DROP … WITH (FORCE) may hit an idle client
+  try {
+    const results = await Promise.all(pools.map((p) => migrateUp(p, () => {})));
+    assert.deepEqual(results.flat().sort(), expectedMigrations(), "the migrations were applied exactly once in all");
+    const runs = await pools[0]?.query("SELECT name, count(*)::int AS n FROM pgmigrations GROUP BY name");
+    for (const row of runs?.rows ?? []) assert.equal(row.n, 1, row.name);
+    assert.deepEqual(await pendingMigrations(pools[0] as pg.Pool, expectedMigrations()), []);
+  } finally {
+    await Promise.all(pools.map((p) => p.end()));
+    await dropServerDatabase(url);
+  }
+});

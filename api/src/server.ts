@@ -1,0 +1,73 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
+import { createApp, type TianshuApp } from "./app";
+import { createAuthService } from "./auth/service";
+import { type BootstrapResult, bootstrapPlatform, PLATFORM_TENANT_CODE } from "./bootstrap/admins";
+import type { Config } from "./config";
+import { connectDatabase, type Database } from "./db/connect";
+
+export const VERSION = "0.1.0";
+export const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../console/dist");
+
+export interface RunningServer {
+  url: string;
+  database: Database;
+  bootstrap: BootstrapResult;
+  tianshu: TianshuApp;
+  /** Stops accepting, lets in-flight requests finish, then closes the pool and the database. */
+  close(): Promise<void>;
+}
+
+/** The composition root: database → migrations → first-start accounts → app → listen. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const database = await connectDatabase(
+    { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.poolMax, migrate: true },
+    logger,
+  );
+  try {
+    const bootstrap = await bootstrapPlatform(database.db, config.initPasswords, config.pbkdf2Iterations);
+    const auth = createAuthService(database.db, config, PLATFORM_TENANT_CODE);
+    const tianshu = createApp({
+      config,
+      logger,
+      db: database.db,
+      auth,
+      platformTenantId: bootstrap.platformTenantId,
+      readiness: () => database.readiness(),
+      consoleDir: CONSOLE_DIR,
+      version: VERSION,
+    });
+    const server = http.createServer(tianshu.app);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${host}:${port}`,
+      database,
+      bootstrap,
+      tianshu,
+      close() {
+        closing ??= (async () => {
+          const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeIdleConnections();
+          // In-flight requests get a bounded time to finish; then the stragglers are cut.
+          const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
+          await drained;
+          clearTimeout(deadline);
+          await database.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+}

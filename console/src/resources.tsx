@@ -1,0 +1,104 @@
+import {
+  ApartmentOutlined,
+  AppstoreOutlined,
+  AuditOutlined,
+  BgColorsOutlined,
+  CloudServerOutlined,
+  ClusterOutlined,
+  DashboardOutlined,
+  FileProtectOutlined,
+  FileSearchOutlined,
+  FilterOutlined,
+  KeyOutlined,
+  LockOutlined,
+  SafetyCertificateOutlined,
+  TeamOutlined,
+} from "@ant-design/icons";
+import type { ResourceProps } from "@refinedev/core";
+import type { ReactNode } from "react";
+import type { AdminRole, Subject } from "../../policies/subjects";
+
+/**
+ * What a menu entry needs from the server's abilities. `sample` is a representative record of the page: it is
+ * checked as a CASL subject instance, so conditional rules decide. Both audit pages read AuditEvent, and only
+ * the conditions (actorRole = auditadmin for secadmin, ≠ auditadmin for auditadmin) tell them apart.
+ */
+export interface MenuAbility {
+  action: "read";
+  subject: Subject;
+  sample?: Record<string, unknown>;
+}
+
+export interface ConsoleResource {
+  name: string;
+  /** Absolute console route of the list page. */
+  route: string;
+  /** Path under /api/v1 the data provider calls. */
+  apiPath: string;
+  ability: MenuAbility;
+  /** The role whose workspace holds the page; only groups the menu, never grants anything. */
+  workspace: AdminRole;
+  icon: ReactNode;
+}
+
+const read = (subject: Subject, sample?: Record<string, unknown>): MenuAbility => ({ action: "read", subject, sample });
+
+function entry(
+  workspace: AdminRole,
+  name: string,
+  route: string,
+  ability: MenuAbility,
+  icon: ReactNode,
+  apiPath = name,
+): ConsoleResource {
+  return { workspace, name, route, ability, icon, apiPath };
+}
+
+/** In menu order. Audit pages share one API list; the server filters it by the caller's rules. */
+export const RESOURCES: readonly ConsoleResource[] = [
+  entry("sysadmin", "tenants", "/system/tenants", read("Tenant"), <ClusterOutlined />),
+  entry("sysadmin", "org-units", "/system/org-units", read("OrgUnit"), <ApartmentOutlined />),
+  entry("sysadmin", "users", "/system/users", read("User"), <TeamOutlined />),
+  entry("sysadmin", "apps", "/system/apps", read("App"), <AppstoreOutlined />),
+  entry("sysadmin", "monitors", "/system/monitors", read("Monitor"), <DashboardOutlined />),
+  entry("sysadmin", "backups", "/system/backups", read("Backup"), <CloudServerOutlined />),
+  entry("secadmin", "policies", "/security/policies", read("Policy"), <SafetyCertificateOutlined />),
+  entry("secadmin", "grants", "/security/grants", read("Grant"), <KeyOutlined />),
+  entry("secadmin", "security-settings", "/security/settings", read("SecuritySetting"), <LockOutlined />),
+  entry("secadmin", "watermarks", "/security/watermarks", read("Watermark"), <BgColorsOutlined />),
+  entry("secadmin", "sensitive-words", "/security/sensitive-words", read("SensitiveWord"), <FilterOutlined />),
+  entry(
+    "secadmin",
+    "auditor-events",
+    "/security/auditor-events",
+    read("AuditEvent", { actorRole: "auditadmin" }),
+    <AuditOutlined />,
+    "audit/events",
+  ),
+  entry(
+    "auditadmin",
+    "audit-events",
+    "/audit/events",
+    read("AuditEvent", { actorRole: "sysadmin" }),
+    <FileSearchOutlined />,
+    "audit/events",
+  ),
+  entry(
+    "auditadmin",
+    "compliance-reports",
+    "/audit/compliance-reports",
+    read("ComplianceReport"),
+    <FileProtectOutlined />,
+  ),
+];
+
+export function findResource(name: string | undefined): ConsoleResource | undefined {
+  return RESOURCES.find((resource) => resource.name === name);
+}
+
+/** The same list in refine's shape; `meta.ability` is what the access-control provider checks. */
+export const REFINE_RESOURCES: ResourceProps[] = RESOURCES.map((resource) => ({
+  name: resource.name,
+  list: resource.route,
+  meta: { apiPath: resource.apiPath, ability: resource.ability, icon: resource.icon },
+}));

@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createMongoAbility } from "@casl/ability";
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from "kysely";
+import { type AppAbility, abilityFor } from "./ability";
+import { accessibleWhere, UnsupportedConditionError } from "./compile";
+
+// Compile-only Kysely: turns the predicate into SQL text and parameters without a database.
+const compiler = new Kysely<unknown>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+const COLUMNS = { actorRole: "actor_role", action: "action" };
+const compile = (ability: AppAbility, subject: "AuditEvent" | "User" = "AuditEvent") => {
+  const where = accessibleWhere(ability, "read", subject, COLUMNS);
+  return where ? where.compile(compiler) : null;
+};
+
+test("auditadmin: NULL-safe inequality, so events without a role stay visible", () => {
+  const q = compile(abilityFor("auditadmin"));
+  assert.equal(q?.sql, '("actor_role" IS DISTINCT FROM $1)');
+  assert.deepEqual(q?.parameters, ["auditadmin"]);
+});
+
+test("secadmin: equality", () => {
+  const q = compile(abilityFor("secadmin"));
+  assert.equal(q?.sql, '("actor_role" IS NOT DISTINCT FROM $1)');
+  assert.deepEqual(q?.parameters, ["auditadmin"]);
+});
+
+test("no rule: null (nothing allowed); unconditional rule: true", () => {
+  assert.equal(compile(abilityFor("sysadmin")), null);
+  assert.equal(compile(abilityFor("sysadmin"), "User")?.sql, "true");
+});
+
+test("several rules combine with OR, inverted rules with AND NOT, lists with $in/$nin", () => {
+  const ability = createMongoAbility<AppAbility>([
+    { action: "read", subject: "AuditEvent", conditions: { actorRole: { $in: ["sysadmin", "secadmin"] } } },
+    { action: "read", subject: "AuditEvent", conditions: { action: "auth.login" } },
+    { action: "read", subject: "AuditEvent", conditions: { action: { $nin: ["x"] } }, inverted: true },
+  ]);
+  const q = compile(ability);
+  assert.ok(q);
+  // Each `can` branch is bounded by the `cannot` rule: "cannot unless action is x" leaves action = x.
+  assert.equal(
+    q.sql,
+    '((("action" IS NOT DISTINCT FROM $1) AND (NOT (NOT ("action" IS NOT DISTINCT FROM $2)))) OR ' +
+      '(("actor_role" IS NOT DISTINCT FROM $3 OR "actor_role" IS NOT DISTINCT FROM $4) AND ' +
+      '(NOT (NOT ("action" IS NOT DISTINCT FROM $5)))))',
+  );
+  assert.deepEqual(q.parameters, ["auth.login", "x", "sysadmin", "secadmin", "x"]);
+});
+
+test("an unmapped field or an unsupported operator fails closed", () => {
+  const unknownField = createMongoAbility<AppAbility>([
+    { action: "read", subject: "AuditEvent", conditions: { secret: "x" } },
+  ]);
+  assert.throws(() => compile(unknownField), UnsupportedConditionError);
+  const regex = createMongoAbility<AppAbility>([
+    { action: "read", subject: "AuditEvent", conditions: { action: { $regex: "^a" } } },
+  ]);
+  assert.throws(() => compile(regex), UnsupportedConditionError);
+});

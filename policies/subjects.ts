@@ -1,0 +1,33 @@
+/**
+ * The vocabulary of authorization: every action and subject the product knows.
+ * One list, shared by the API (route abilities), the duty matrix and the console (menus).
+ */
+export const ADMIN_ROLES = ["sysadmin", "secadmin", "auditadmin"] as const;
+export type AdminRole = (typeof ADMIN_ROLES)[number];
+
+export const ACTIONS = ["read", "create", "update", "delete", "export", "verify"] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const SUBJECTS = [
+  // system admin (系统管理员)
+  "Tenant",
+  "OrgUnit",
+  "User",
+  "App",
+  "Monitor",
+  "Backup",
+  // security admin (安全保密管理员)
+  "Policy",
+  "Grant",
+  "SecuritySetting",
+  "Watermark",
+  "SensitiveWord",
+  // audit admin (安全审计员)
+  "AuditEvent",
+  "ComplianceReport",
+] as const;
+export type Subject = (typeof SUBJECTS)[number];
+
+export function isAdminRole(value: unknown): value is AdminRole {
+  return typeof value === "string" && (ADMIN_ROLES as readonly string[]).includes(value);
+}

@@ -1,0 +1,75 @@
+import supertest from "supertest";
+import { createApp, type TianshuApp } from "../../api/src/app";
+import { createAuthService } from "../../api/src/auth/service";
+import { bootstrapPlatform, PLATFORM_TENANT_CODE } from "../../api/src/bootstrap/admins";
+import { type Config, loadConfig } from "../../api/src/config";
+import type { AdminRole } from "../../policies/subjects";
+import { silentLogger, type TestDatabase, testDatabase } from "./db";
+
+/** The one-time passwords every test app's admins start with. */
+export const INIT_PASSWORDS: Record<AdminRole, string> = {
+  sysadmin: "Init-Sys-Pass-2026!",
+  secadmin: "Init-Sec-Pass-2026!",
+  auditadmin: "Init-Aud-Pass-2026!",
+};
+/** What helpers change them to. */
+export const NEW_PASSWORD = "Changed-Pass-2026#";
+
+export interface TestApp extends TianshuApp {
+  database: TestDatabase;
+  config: Config;
+  platformTenantId: string;
+  http: ReturnType<typeof supertest>;
+  /** A supertest agent signed in as `role`; with `changed` (default) the one-time password is changed. */
+  signIn(role: AdminRole, opts?: { changed?: boolean }): Promise<ReturnType<typeof supertest.agent>>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string> = {}, opts: { proxy?: boolean } = {}): Promise<TestApp> {
+  const config = loadConfig({ TIANSHU_AUTH_RATE_LIMIT: "1000", TIANSHU_PBKDF2_ITERATIONS: "100000", ...env });
+  const database = await testDatabase(opts);
+  const bootstrap = await bootstrapPlatform(database.db, INIT_PASSWORDS, config.pbkdf2Iterations);
+  const auth = createAuthService(database.db, config, PLATFORM_TENANT_CODE);
+  const tianshu = createApp({
+    config,
+    logger: silentLogger,
+    db: database.db,
+    auth,
+    platformTenantId: bootstrap.platformTenantId,
+    readiness: () => database.readiness(),
+    consoleDir: null,
+    version: "test",
+  });
+  const http = supertest(tianshu.app);
+  const changed = new Set<AdminRole>();
+  return {
+    ...tianshu,
+    database,
+    config,
+    platformTenantId: bootstrap.platformTenantId,
+    http,
+    async signIn(role, opts = {}) {
+      const agent = supertest.agent(tianshu.app);
+      const password = changed.has(role) ? NEW_PASSWORD : INIT_PASSWORDS[role];
+      const login = await agent.post("/api/v1/auth/login").send({ username: role, password });
+      if (login.status !== 200) throw new Error(`sign-in as ${role} failed: ${login.status} ${login.text}`);
+      if (opts.changed !== false && !changed.has(role)) {
+        const res = await agent
+          .post("/api/v1/auth/password")
+          .send({ currentPassword: INIT_PASSWORDS[role], newPassword: NEW_PASSWORD });
+        if (res.status !== 204) throw new Error(`password change for ${role} failed: ${res.status} ${res.text}`);
+        changed.add(role);
+      }
+      return agent;
+    },
+    close: () => database.close(),
+  };
+}
+
+/** Number of rows in the audit log, to assert that something was (or was not) recorded. */
+export async function auditCount(app: TestApp, where: { action?: string; result?: string } = {}): Promise<number> {
+  let q = app.database.db.selectFrom("audit_events").select((eb) => eb.fn.countAll<string>().as("n"));
+  if (where.action) q = q.where("action", "=", where.action);
+  if (where.result) q = q.where("result", "=", where.result as "success");
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}

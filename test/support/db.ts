@@ -1,0 +1,152 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { pino } from "pino";
+import { connectDatabase, type Database } from "../../api/src/db/connect";
+import { startEmbedded } from "../../api/src/db/embedded";
+import { MIGRATIONS_DIR, migrateUp } from "../../api/src/db/migrate";
+import { type DbRelay, startProxy } from "./proxy";
+
+/**
+ * A fresh, migrated database for one test file.
+ * - DATABASE_URL set: a real PostgreSQL server. The schema is migrated once into a template
+ *   database named after the migrations' content, then each test file gets CREATE DATABASE … TEMPLATE.
+ * - unset: an in-memory embedded PGlite, migrated from empty (the product's default mode).
+ */
+export const serverUrl = process.env.DATABASE_URL;
+export const mode: "server" | "embedded" = serverUrl ? "server" : "embedded";
+export const silentLogger = pino({ level: "silent" });
+
+export interface TestDatabase extends Database {
+  /** Connection URL of this test's own database (server mode only). */
+  url: string | undefined;
+  /** With `{ proxy: true }`: the relay between app and database, to cut the connection. */
+  proxy?: DbRelay;
+}
+
+export async function testDatabase(opts: { proxy?: boolean } = {}): Promise<TestDatabase> {
+  if (opts.proxy) return proxiedDatabase();
+  if (!serverUrl) {
+    const database = await connectDatabase(
+      { databaseUrl: undefined, dataDir: null, poolMax: 5, migrate: true },
+      silentLogger,
+    );
+    return { ...database, url: undefined };
+  }
+  const url = await createServerDatabase(await ensureTemplate());
+  const database = await connectDatabase({ databaseUrl: url, dataDir: null, poolMax: 5, migrate: false }, silentLogger);
+  return {
+    ...database,
+    url,
+    async close() {
+      await database.close();
+      await dropServerDatabase(url);
+    },
+  };
+}
+
+async function proxiedDatabase(): Promise<TestDatabase> {
+  const embedded = serverUrl ? null : await startEmbedded(null);
+  const url = serverUrl ? await createServerDatabase(await ensureTemplate()) : undefined;
+  const target = url ? new URL(url) : null;
+  const proxy = await startProxy(
+    target ? target.hostname : String(embedded?.connection.host),
+    target ? Number(target.port || 5432) : Number(embedded?.connection.port),
+  );
+  const relayed = target ?? new URL("postgresql://postgres@localhost/postgres");
+  relayed.hostname = "127.0.0.1";
+  relayed.port = String(proxy.port);
+  const viaProxy = relayed.toString();
+  const database = await connectDatabase(
+    { databaseUrl: viaProxy, dataDir: null, poolMax: 5, migrate: !url },
+    silentLogger,
+  );
+  return {
+    ...database,
+    url,
+    proxy,
+    async close() {
+      await database.close();
+      await proxy.close();
+      await embedded?.close();
+      if (url) await dropServerDatabase(url);
+    },
+  };
+}
+
+/** An empty database on the server (no migrations), for tests of the migrator itself. */
+export async function emptyServerDatabase(): Promise<string> {
+  return createServerDatabase("template0");
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function migrationsDigest(): string {
+  const hash = crypto.createHash("sha256");
+  for (const file of fs.readdirSync(MIGRATIONS_DIR).sort()) {
+    hash.update(file).update(fs.readFileSync(path.join(MIGRATIONS_DIR, file)));
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+async function ensureTemplate(): Promise<string> {
+  const name = `tianshu_tpl_${migrationsDigest()}`;
+  return admin(async (client) => {
+    // Test files run in parallel processes: one builds the template, the others wait for it.
+    await client.query("SELECT pg_advisory_lock(hashtext('tianshu.test.template'))");
+    try {
+      const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+      if (exists.rowCount) return name;
+      const building = `${name}_building`;
+      await client.query(`DROP DATABASE IF EXISTS ${building}`);
+      await client.query(`CREATE DATABASE ${building} TEMPLATE template0`);
+      const pool = new pg.Pool({ connectionString: withDatabase(serverUrl as string, building), max: 1 });
+      try {
+        await migrateUp(pool, () => {});
+      } finally {
+        await pool.end();
+      }
+      await client.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+      return name;
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(hashtext('tianshu.test.template'))");
+    }
+  });
+}
+
+async function createServerDatabase(template: string): Promise<string> {
+  const name = `tianshu_t_${crypto.randomBytes(6).toString("hex")}`;
+  await admin(async (client) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+        return;
+      } catch (err) {
+        // "source database is being accessed by other users": another file is copying it right now.
+        if ((err as { code?: string }).code !== "55006" || attempt > 50) throw err;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+  });
+  return withDatabase(serverUrl as string, name);
+}
+
+export async function dropServerDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
