@@ -1,64 +1,23 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { dropServerDatabase, emptyServerDatabase, mode } from "../../test/support/db";
+import { freePort, type MainProcess, spawnMain, waitReady } from "../../test/support/server-process";
 
 /** The real entry point as an operator runs it: a child process, real signals, real exit codes. */
-const MAIN = path.resolve(import.meta.dirname, "main.ts");
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(env: Record<string, string>): Proc {
-  let out = "";
-  let err = "";
-  const base = { ...process.env };
-  delete base.DATABASE_URL;
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { ...base, LOG_LEVEL: "warn", TIANSHU_PBKDF2_ITERATIONS: "100000", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (d) => (out += d));
-  child.stderr?.on("data", (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+function run(env: Record<string, string>): MainProcess {
+  const proc = spawnMain(env);
   cleanups.push(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
+    if (proc.child.exitCode === null) proc.child.kill("SIGKILL");
   });
-  return { child, out: () => out, err: () => err, exited };
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function waitReady(base: string, proc: Proc, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`exited early: ${proc.err()}`);
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`not ready in ${ms} ms: ${proc.err()}`);
+  return proc;
 }
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -82,16 +41,16 @@ test("database down at start: one clear line, no stack dump, exit code 1", async
   const closed = await freePort();
   const proc = run({ DATABASE_URL: `postgresql://postgres@127.0.0.1:${closed}/tianshu`, PORT: "0" });
   assert.equal(await within(proc.exited, 30_000, "exit"), 1);
-  assert.match(proc.err(), /Cannot connect to the database at postgresql:\/\/postgres@127\.0\.0\.1:\d+\/tianshu/);
-  assert.match(proc.err(), /无法连接数据库/);
-  assert.doesNotMatch(proc.err(), /\n\s+at /, "no stack trace");
+  assert.match(proc.stderr(), /Cannot connect to the database at postgresql:\/\/postgres@127\.0\.0\.1:\d+\/tianshu/);
+  assert.match(proc.stderr(), /无法连接数据库/);
+  assert.doesNotMatch(proc.stderr(), /\n\s+at /, "no stack trace");
 });
 
 test("invalid configuration: named variable, exit code 1", async () => {
   const proc = run({ PORT: "eighty", TIANSHU_SESSION_IDLE_MINUTES: "0" });
   assert.equal(await within(proc.exited, 30_000, "exit"), 1);
-  assert.match(proc.err(), /PORT/);
-  assert.match(proc.err(), /TIANSHU_SESSION_IDLE_MINUTES/);
+  assert.match(proc.stderr(), /PORT/);
+  assert.match(proc.stderr(), /TIANSHU_SESSION_IDLE_MINUTES/);
 });
 
 test("embedded: first start prints one-time passwords once; SIGTERM finishes in-flight work; data survives restart", {
@@ -104,17 +63,17 @@ test("embedded: first start prints one-time passwords once; SIGTERM finishes in-
   const first = run({ TIANSHU_DATA_DIR: dataDir, PORT: String(port) });
   await waitReady(base, first);
   const printed = Object.fromEntries(
-    [...first.out().matchAll(/^\s+(sysadmin|secadmin|auditadmin)\s+(\S+)$/gm)].map((m) => [m[1], m[2]]),
+    [...first.stdout().matchAll(/^\s+(sysadmin|secadmin|auditadmin)\s+(\S+)$/gm)].map((m) => [m[1], m[2]]),
   );
   assert.deepEqual(Object.keys(printed).sort(), ["auditadmin", "secadmin", "sysadmin"]);
-  assert.match(first.out(), new RegExp(`data in ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+  assert.match(first.stdout(), new RegExp(`data in ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
   const stat = fs.statSync(dataDir);
   assert.equal(stat.mode & 0o077, 0, "the data directory is private to its owner");
 
   // A second process on the same data directory is refused: it would corrupt the database.
   const second = run({ TIANSHU_DATA_DIR: dataDir, PORT: String(await freePort()) });
   assert.equal(await within(second.exited, 30_000, "second exit"), 1);
-  assert.match(second.err(), /in use by process/);
+  assert.match(second.stderr(), /in use by process/);
 
   const s = await login(base, "sysadmin", printed.sysadmin as string);
   assert.equal(s.status, 200);
@@ -132,7 +91,7 @@ test("embedded: first start prints one-time passwords once; SIGTERM finishes in-
   // arrives while that request is in flight.
   const restarted = run({ TIANSHU_DATA_DIR: dataDir, PORT: String(port), TIANSHU_PBKDF2_ITERATIONS: "1500000" });
   await waitReady(base, restarted);
-  assert.doesNotMatch(restarted.out(), /sysadmin\s+\S{20}/, "no new passwords on a later start");
+  assert.doesNotMatch(restarted.stdout(), /sysadmin\s+\S{20}/, "no new passwords on a later start");
   const inFlight = login(base, "sysadmin", "Kept-After-Restart-1");
   await new Promise((r) => setTimeout(r, 150));
   restarted.child.kill("SIGTERM");
@@ -157,9 +116,9 @@ test("server: two instances starting together on an empty database both come up,
     run({ DATABASE_URL: url, PORT: String(p), TIANSHU_INIT_PASSWORD_AUDITADMIN: "Given-Audit-Pass-1" }),
   );
   await Promise.all(procs.map((proc, i) => waitReady(`http://127.0.0.1:${ports[i]}`, proc)));
-  const printedSets = procs.map((p) => [...p.out().matchAll(/^\s+(sysadmin|secadmin)\s+\S+$/gm)].length);
+  const printedSets = procs.map((p) => [...p.stdout().matchAll(/^\s+(sysadmin|secadmin)\s+\S+$/gm)].length);
   assert.deepEqual([...printedSets].sort(), [0, 2], "exactly one instance created (and printed) the accounts");
-  assert.doesNotMatch(procs.map((p) => p.out()).join(""), /Given-Audit-Pass-1/, "env passwords are never echoed");
+  assert.doesNotMatch(procs.map((p) => p.stdout()).join(""), /Given-Audit-Pass-1/, "env passwords are never echoed");
   for (const port of ports) {
     assert.equal((await login(`http://127.0.0.1:${port}`, "auditadmin", "Given-Audit-Pass-1")).status, 200);
   }

@@ -1,8 +1,10 @@
 import { Refine } from "@refinedev/core";
 import routerProvider, { DocumentTitleHandler } from "@refinedev/react-router";
 import { App as AntdApp, ConfigProvider } from "antd";
-import enUS from "antd/locale/en_US";
-import zhCN from "antd/locale/zh_CN";
+// The ES-module builds: the package is "type": "module", so the bundler would give the CommonJS
+// `antd/locale/*` files Node's interop, where the default import is the whole exports object.
+import enUS from "antd/es/locale/en_US";
+import zhCN from "antd/es/locale/zh_CN";
 import { useEffect, useMemo } from "react";
 import { BrowserRouter } from "react-router";
 import { AppRoutes } from "./AppRoutes";

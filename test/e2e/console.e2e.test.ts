@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { AdminRole } from "../../policies/subjects";
+import { INIT_PASSWORDS, ROOT, type RunningServer, startServerProcess } from "../support/server-process";
 import { auditRows, changePassword, menuEntries, menuLabel, signIn } from "./consolePage";
-import { INIT_PASSWORDS, ROOT, type RunningServer, startServer } from "./server";
 
 /**
  * The console against the real server and a real browser: each admin signs in, is forced to change the
@@ -54,8 +55,12 @@ let server: RunningServer;
 let browser: Browser;
 
 before(async () => {
+  if (!existsSync(path.join(ROOT, "console/dist/index.html"))) {
+    throw new Error("console/dist is missing: run `npm run build` before the browser tests");
+  }
   await mkdir(ARTIFACTS, { recursive: true });
-  server = await startServer();
+  // A fresh database on the DATABASE_URL server when it is set, else the embedded default.
+  server = await startServerProcess({ databaseUrl: process.env.DATABASE_URL });
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: [
@@ -101,12 +106,21 @@ for (const c of CASES) {
         await signIn(page, c.role, "wrong-password-123");
         const message = (await page.getByTestId("login-error").textContent()) ?? "";
         assert.match(message, /[\u4e00-\u9fff]/, `expected the server's Chinese message, got "${message}"`);
+        await page.screenshot({ path: path.join(ARTIFACTS, "login.png"), fullPage: true });
       }
 
       await signIn(page, c.role, INIT_PASSWORDS[c.role]);
       await page.waitForURL(/\/change-password$/);
       await page.getByTestId("password-notice").waitFor();
 
+      if (c.role === "sysadmin") {
+        // The server's password policy answers 400 PASSWORD_POLICY; its rule messages are listed as sent.
+        await changePassword(page, INIT_PASSWORDS[c.role], "sysadmin-weak");
+        const rules = page.getByTestId("password-error").locator("li");
+        await rules.first().waitFor();
+        assert.match((await rules.first().textContent()) ?? "", /[\u4e00-\u9fff]/);
+        await page.screenshot({ path: path.join(ARTIFACTS, "change-password.png"), fullPage: true });
+      }
       await changePassword(page, INIT_PASSWORDS[c.role], c.newPassword);
       const first = c.menu[0] as string;
       await page.getByTestId(`menu-${first}`).waitFor();
@@ -132,6 +146,8 @@ for (const c of CASES) {
           rows.every((row) => row.actor !== "auditadmin" && row.actorRole !== "auditadmin"),
           `the audit admin must not see its own events: ${JSON.stringify(rows)}`,
         );
+        // antd's own texts (the page-size changer) follow the console language too.
+        await page.getByText("20 条/页").waitFor();
       }
       if (c.role === "secadmin") {
         await page.getByTestId("menu-auditor-events").click();
@@ -149,7 +165,17 @@ for (const c of CASES) {
       );
       assert.equal(await page.getAttribute("html", "lang"), "en");
       await page.getByTestId("lang-switch").locator(".ant-segmented-item-selected").getByText("English").waitFor();
+      if (c.role === "auditadmin") await page.getByText("20 / page").waitFor();
       await page.screenshot({ path: path.join(ARTIFACTS, `${c.role}.en.png`), fullPage: true });
+
+      if (c.role === "sysadmin") {
+        // Another role's page typed into the address bar: a full reload (SPA fallback), refused by the console,
+        // and the language choice survived the reload.
+        await page.goto(`${server.baseUrl}/audit/events`);
+        await page.getByText("Access denied").waitFor();
+        assert.equal(await menuLabel(page, c.label.name), c.label.en);
+        assert.match(await page.title(), /天枢 Tianshu$/);
+      }
 
       await page.getByTestId("logout").click();
       await page.waitForURL(/\/login/);

@@ -5,13 +5,9 @@ import { bootstrapPlatform, PLATFORM_TENANT_CODE } from "../../api/src/bootstrap
 import { type Config, loadConfig } from "../../api/src/config";
 import type { AdminRole } from "../../policies/subjects";
 import { silentLogger, type TestDatabase, testDatabase } from "./db";
+import { INIT_PASSWORDS } from "./server-process";
 
-/** The one-time passwords every test app's admins start with. */
-export const INIT_PASSWORDS: Record<AdminRole, string> = {
-  sysadmin: "Init-Sys-Pass-2026!",
-  secadmin: "Init-Sec-Pass-2026!",
-  auditadmin: "Init-Aud-Pass-2026!",
-};
+export { INIT_PASSWORDS };
 /** What helpers change them to. */
 export const NEW_PASSWORD = "Changed-Pass-2026#";
 

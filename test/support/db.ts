@@ -75,9 +75,19 @@ async function proxiedDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** An empty database on the server (no migrations), for tests of the migrator itself. */
+/** An empty database on the server (no migrations), for tests of the migrator and of start-up. */
 export async function emptyServerDatabase(): Promise<string> {
   return createServerDatabase("template0");
+}
+
+/** An empty database on the server at `adminUrl` (benchmarks choose their server explicitly). */
+export function emptyDatabaseOn(adminUrl: string): Promise<string> {
+  return createDatabaseOn(adminUrl, "template0");
+}
+
+export function dropDatabaseAt(adminUrl: string, url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  return admin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {});
 }
 
 function withDatabase(url: string, name: string): string {
@@ -86,8 +96,9 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
+async function admin<T>(adminUrl: string | undefined, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  if (!adminUrl) throw new Error("no PostgreSQL server configured (DATABASE_URL)");
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     return await fn(client);
@@ -106,7 +117,7 @@ function migrationsDigest(): string {
 
 async function ensureTemplate(): Promise<string> {
   const name = `tianshu_tpl_${migrationsDigest()}`;
-  return admin(async (client) => {
+  return admin(serverUrl, async (client) => {
     // Test files run in parallel processes: one builds the template, the others wait for it.
     await client.query("SELECT pg_advisory_lock(hashtext('tianshu.test.template'))");
     try {
@@ -129,9 +140,13 @@ async function ensureTemplate(): Promise<string> {
   });
 }
 
-async function createServerDatabase(template: string): Promise<string> {
+function createServerDatabase(template: string): Promise<string> {
+  return createDatabaseOn(serverUrl as string, template);
+}
+
+async function createDatabaseOn(adminUrl: string, template: string): Promise<string> {
   const name = `tianshu_t_${crypto.randomBytes(6).toString("hex")}`;
-  await admin(async (client) => {
+  await admin(adminUrl, async (client) => {
     for (let attempt = 0; ; attempt++) {
       try {
         await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
@@ -143,10 +158,9 @@ async function createServerDatabase(template: string): Promise<string> {
       }
     }
   });
-  return withDatabase(serverUrl as string, name);
+  return withDatabase(adminUrl, name);
 }
 
-export async function dropServerDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+export function dropServerDatabase(url: string): Promise<void> {
+  return dropDatabaseAt(serverUrl as string, url);
 }

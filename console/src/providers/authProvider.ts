@@ -98,6 +98,8 @@ export const authProvider: AuthProvider = {
     try {
       await apiRequest("/auth/password", { method: "POST", body: { currentPassword, newPassword } });
       // The server has cleared mustChangePassword; if /me cannot be read right now, trust the 204.
+      // New rules come with it: drop permissions cached while the account was held back.
+      forgetUserData();
       await refreshSession().catch(passwordChanged);
       return { success: true };
     } catch (error) {

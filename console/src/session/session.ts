@@ -100,6 +100,7 @@ export function markPasswordChangeRequired(): void {
   if (current) publish({ ...current, mustChangePassword: true });
 }
 
+/** Called when the change was accepted but /me could not be read back right away. */
 export function passwordChanged(): void {
   if (current) publish({ ...current, mustChangePassword: false });
 }
@@ -117,6 +118,7 @@ export function useSession(): Session | null | undefined {
 export function useLoadedSession(): Session | null | undefined {
   const session = useSession();
   useEffect(() => {
+    // An unreachable server is shown as signed out: the sign-in page then reports the network error.
     if (session === undefined) void ensureSession().catch(() => publish(null));
   }, [session]);
   return session;
