@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { pino } from "pino";
@@ -27,13 +28,7 @@ export interface TestDatabase extends Database {
 
 export async function testDatabase(opts: { proxy?: boolean } = {}): Promise<TestDatabase> {
   if (opts.proxy) return proxiedDatabase();
-  if (!serverUrl) {
-    const database = await connectDatabase(
-      { databaseUrl: undefined, dataDir: null, poolMax: 5, migrate: true },
-      silentLogger,
-    );
-    return { ...database, url: undefined };
-  }
+  if (!serverUrl) return embeddedFromTemplate();
   const url = await createServerDatabase(await ensureTemplate());
   const database = await connectDatabase({ databaseUrl: url, dataDir: null, poolMax: 5, migrate: false }, silentLogger);
   return {
@@ -46,8 +41,66 @@ export async function testDatabase(opts: { proxy?: boolean } = {}): Promise<Test
   };
 }
 
+/**
+ * Embedded: PGlite's initdb costs seconds, so the migrated data directory is dumped once per
+ * migrations digest to a file in the temp dir, and each test file loads that (about a second).
+ */
+async function embeddedFromTemplate(): Promise<TestDatabase> {
+  const embedded = await startEmbedded(null, { loadDataDir: await embeddedTemplate() });
+  const { host, port } = embedded.connection;
+  const database = await connectDatabase(
+    { databaseUrl: `postgresql://postgres@${host}:${port}/postgres`, dataDir: null, poolMax: 5, migrate: false },
+    silentLogger,
+  );
+  return {
+    ...database,
+    embedded: true,
+    url: undefined,
+    async close() {
+      await database.close();
+      await embedded.close();
+    },
+  };
+}
+
+async function embeddedTemplate(): Promise<Blob> {
+  const file = path.join(os.tmpdir(), `tianshu-pglite-${migrationsDigest()}.tar`);
+  const lock = `${file}.lock`;
+  for (let waited = 0; ; waited += 200) {
+    if (fs.existsSync(file)) return new Blob([fs.readFileSync(file)]);
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break; // this process builds it
+    } catch {
+      // Another test file is building it; a lock older than two minutes was left by a crash.
+      const lockedAt = fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+      if (Date.now() - lockedAt > 120_000) fs.rmSync(lock, { force: true });
+      if (waited > 180_000) throw new Error(`timed out waiting for ${file}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    const embedded = await startEmbedded(null);
+    const { host, port } = embedded.connection;
+    const pool = new pg.Pool({ connectionString: `postgresql://postgres@${host}:${port}/postgres`, max: 1 });
+    try {
+      await migrateUp(pool, () => {});
+    } finally {
+      await pool.end();
+    }
+    const dump = await embedded.dumpDataDir();
+    await embedded.close();
+    const tmp = `${file}.${process.pid}`;
+    fs.writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+    fs.renameSync(tmp, file); // atomic: waiters never read a half-written file
+    return dump;
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
 async function proxiedDatabase(): Promise<TestDatabase> {
-  const embedded = serverUrl ? null : await startEmbedded(null);
+  const embedded = serverUrl ? null : await startEmbedded(null, { loadDataDir: await embeddedTemplate() });
   const url = serverUrl ? await createServerDatabase(await ensureTemplate()) : undefined;
   const target = url ? new URL(url) : null;
   const proxy = await startProxy(
@@ -59,7 +112,7 @@ async function proxiedDatabase(): Promise<TestDatabase> {
   relayed.port = String(proxy.port);
   const viaProxy = relayed.toString();
   const database = await connectDatabase(
-    { databaseUrl: viaProxy, dataDir: null, poolMax: 5, migrate: !url },
+    { databaseUrl: viaProxy, dataDir: null, poolMax: 5, migrate: false },
     silentLogger,
   );
   return {

@@ -13,18 +13,26 @@ export interface EmbeddedDatabase {
   connection: pg.ClientConfig;
   /** Where the data lives, for the start-up banner; "memory" for throwaway test databases. */
   location: string;
+  /** A tarball of the whole data directory, loadable with `startEmbedded(…, { loadDataDir })`. */
+  dumpDataDir(): Promise<Blob>;
   close(): Promise<void>;
 }
 
 /** Unix socket paths are limited to ~107 bytes; longer data dirs fall back to loopback TCP. */
 const MAX_SOCKET_PATH = 100;
 
-export async function startEmbedded(dataDir: string | null): Promise<EmbeddedDatabase> {
+export async function startEmbedded(
+  dataDir: string | null,
+  opts: { loadDataDir?: Blob } = {},
+): Promise<EmbeddedDatabase> {
   const releaseLock = dataDir ? acquireDirLock(dataDir) : () => {};
   let db: PGlite | undefined;
   try {
     const pgDir = dataDir ? path.join(dataDir, "pg") : undefined;
-    db = await PGlite.create(pgDir ? { dataDir: pgDir } : {});
+    db = await PGlite.create({
+      ...(pgDir ? { dataDir: pgDir } : {}),
+      ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+    });
     const runDir = dataDir ? path.join(dataDir, "run") : null;
     const socketPath = runDir ? path.join(runDir, ".s.PGSQL.5432") : null;
     const useSocket = socketPath !== null && runDir !== null && socketPath.length <= MAX_SOCKET_PATH;
@@ -46,6 +54,7 @@ export async function startEmbedded(dataDir: string | null): Promise<EmbeddedDat
     return {
       connection,
       location: pgDir ?? "memory",
+      dumpDataDir: () => pglite.dumpDataDir("none"),
       async close() {
         await server.stop();
         // close() flushes the WASM file system to disk: without it recent writes are lost.
