@@ -112,20 +112,24 @@ test("a migration that fails leaves the schema as it was", async () => {
   }
 });
 
-test("two instances migrating an empty database at the same time: both succeed, each migration runs once", {
-  skip: mode === "embedded" ? "the embedded database serves one process by design (data-dir lock)" : false,
-}, async () => {
-  const url = await emptyServerDatabase();
-  const pools = [new pg.Pool({ connectionString: url, max: 1 }), new pg.Pool({ connectionString: url, max: 1 })];
-  for (const p of pools) p.on("error", () => {}); // the final DROP … WITH (FORCE) may hit an idle client
-  try {
-    const results = await Promise.all(pools.map((p) => migrateUp(p, () => {})));
-    assert.deepEqual(results.flat().sort(), expectedMigrations(), "the migrations were applied exactly once in all");
-    const runs = await pools[0]?.query("SELECT name, count(*)::int AS n FROM pgmigrations GROUP BY name");
-    for (const row of runs?.rows ?? []) assert.equal(row.n, 1, row.name);
-    assert.deepEqual(await pendingMigrations(pools[0] as pg.Pool, expectedMigrations()), []);
-  } finally {
-    await Promise.all(pools.map((p) => p.end()));
-    await dropServerDatabase(url);
-  }
-});
+test(
+  "two instances migrating an empty database at the same time: both succeed, each migration runs once",
+  {
+    skip: mode === "embedded" ? "the embedded database serves one process by design (data-dir lock)" : false,
+  },
+  async () => {
+    const url = await emptyServerDatabase();
+    const pools = [new pg.Pool({ connectionString: url, max: 1 }), new pg.Pool({ connectionString: url, max: 1 })];
+    for (const p of pools) p.on("error", () => {}); // the final DROP … WITH (FORCE) may hit an idle client
+    try {
+      const results = await Promise.all(pools.map((p) => migrateUp(p, () => {})));
+      assert.deepEqual(results.flat().sort(), expectedMigrations(), "the migrations were applied exactly once in all");
+      const runs = await pools[0]?.query("SELECT name, count(*)::int AS n FROM pgmigrations GROUP BY name");
+      for (const row of runs?.rows ?? []) assert.equal(row.n, 1, row.name);
+      assert.deepEqual(await pendingMigrations(pools[0] as pg.Pool, expectedMigrations()), []);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+      await dropServerDatabase(url);
+    }
+  },
+);
