@@ -67,6 +67,16 @@ export function createApp(deps: AppDeps): TianshuApp {
         return id;
       },
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/metrics" },
+      // Only what operations need: no headers, query strings, IPs or bodies (no personal data in
+      // logs; who did what is the audit log's job, under its own access rules).
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split("?")[0],
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
     }),
   );
   app.use((req, _res, next) => {

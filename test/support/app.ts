@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import supertest from "supertest";
 import { createApp, type TianshuApp } from "../../api/src/app";
 import { createAuthService } from "../../api/src/auth/service";
@@ -21,14 +22,17 @@ export interface TestApp extends TianshuApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, opts: { proxy?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { proxy?: boolean; logger?: Logger } = {},
+): Promise<TestApp> {
   const config = loadConfig({ TIANSHU_AUTH_RATE_LIMIT: "1000", TIANSHU_PBKDF2_ITERATIONS: "100000", ...env });
-  const database = await testDatabase(opts);
+  const database = await testDatabase({ proxy: opts.proxy });
   const bootstrap = await bootstrapPlatform(database.db, INIT_PASSWORDS, config.pbkdf2Iterations);
   const auth = createAuthService(database.db, config, PLATFORM_TENANT_CODE);
   const tianshu = createApp({
     config,
-    logger: silentLogger,
+    logger: opts.logger ?? silentLogger,
     db: database.db,
     auth,
     platformTenantId: bootstrap.platformTenantId,
