@@ -17,6 +17,7 @@ import { TooManyRequests } from "./http/errors";
 import { TOTAL_COUNT_HEADER } from "./http/list";
 import { buildOpenApiDocument, createRegistry } from "./http/openapi";
 import { apiNotFound, problemHandler, sendProblem, toProblem } from "./http/problem";
+import { PostgresRateLimitStore } from "./http/rate-limit-store";
 import { RouteTable } from "./http/route";
 import { createMetrics } from "./observability/metrics";
 import { type Readiness, registerObservabilityRoutes } from "./observability/routes";
@@ -92,7 +93,10 @@ export function createApp(deps: AppDeps): TianshuApp {
   const metrics = createMetrics();
   app.use(metrics.middleware);
   app.use(express.json({ limit: `${deps.config.bodyLimitKb}kb`, strict: true }));
-  app.use(["/api/v1/auth/login", "/api/v1/auth/password"], authRateLimit(deps.config.authRateLimitPerMinute));
+  app.use(
+    ["/api/v1/auth/login", "/api/v1/auth/password"],
+    authRateLimit(deps.config.authRateLimitPerMinute, new PostgresRateLimitStore(deps.db, "auth:")),
+  );
   app.use(["/api", "/readyz"], (_req, res, next) => {
     res.setHeader("cache-control", "no-store");
     res.setHeader("access-control-expose-headers", TOTAL_COUNT_HEADER);
@@ -130,10 +134,11 @@ export function createApp(deps: AppDeps): TianshuApp {
   return { app, routes };
 }
 
-function authRateLimit(perMinute: number) {
+function authRateLimit(perMinute: number, store: PostgresRateLimitStore) {
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
+    store,
     standardHeaders: "draft-8",
     legacyHeaders: false,
     handler: (req, res) =>

@@ -24,10 +24,11 @@ export interface TestApp extends TianshuApp {
 
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { proxy?: boolean; logger?: Logger } = {},
+  opts: { proxy?: boolean; logger?: Logger; database?: TestDatabase } = {},
 ): Promise<TestApp> {
   const config = loadConfig({ TIANSHU_AUTH_RATE_LIMIT: "1000", TIANSHU_PBKDF2_ITERATIONS: "100000", ...env });
-  const database = await testDatabase({ proxy: opts.proxy });
+  // With `database`, a second API instance on the same database (as behind a load balancer).
+  const database = opts.database ?? (await testDatabase({ proxy: opts.proxy }));
   const bootstrap = await bootstrapPlatform(database.db, INIT_PASSWORDS, config.pbkdf2Iterations);
   const auth = createAuthService(database.db, config, PLATFORM_TENANT_CODE);
   const tianshu = createApp({
@@ -62,7 +63,7 @@ export async function startTestApp(
       }
       return agent;
     },
-    close: () => database.close(),
+    close: () => (opts.database ? Promise.resolve() : database.close()),
   };
 }
 

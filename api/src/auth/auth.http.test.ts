@@ -188,19 +188,29 @@ describe("sessions", () => {
   });
 });
 
-test("login is rate limited per client address", async () => {
+/** Fixed one-minute windows: start a rate-limit test well inside one, so it cannot roll over midway. */
+async function awayFromWindowEdge(): Promise<void> {
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 50_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
+}
+
+test("login is rate limited per client address, across every API instance on the database", async () => {
   const limited = await startTestApp({ TIANSHU_AUTH_RATE_LIMIT: "3" });
+  const sibling = await startTestApp({ TIANSHU_AUTH_RATE_LIMIT: "3" }, { database: limited.database });
   try {
+    await awayFromWindowEdge();
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const res = await limited.http.post("/api/v1/auth/login").send({ username: "x", password: "y" });
+    for (const instance of [limited, limited, sibling, limited, sibling]) {
+      const res = await instance.http.post("/api/v1/auth/login").send({ username: "x", password: "y" });
       statuses.push(res.status);
     }
-    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
-    const res = await limited.http.post("/api/v1/auth/login").send({ username: "x", password: "y" });
+    assert.deepEqual(statuses, [401, 401, 401, 429, 429], "the instances share one counter");
+    const res = await sibling.http.post("/api/v1/auth/login").send({ username: "x", password: "y" });
     assert.equal(res.body.code, "RATE_LIMITED");
     assert.match(res.headers["content-type"] ?? "", /problem\+json/);
+    assert.ok(Number(res.headers["retry-after"]) > 0, "says when to retry");
   } finally {
+    await sibling.close();
     await limited.close();
   }
 });

@@ -47,6 +47,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     "ip",
     "user_agent",
   ],
+  rate_limit_hits: ["key", "window_start", "hits"],
   audit_events: [
     "seq",
     "occurred_at",

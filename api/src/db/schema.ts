@@ -62,10 +62,17 @@ export interface AuditEventsTable {
   request_id: string | null;
 }
 
+export interface RateLimitHitsTable {
+  key: string;
+  window_start: Date;
+  hits: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
   role_assignments: RoleAssignmentsTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
+  rate_limit_hits: RateLimitHitsTable;
 }
