@@ -30,21 +30,9 @@ async function signedInCookie(baseUrl: string): Promise<string> {
 
 async function measure(server: RunningServer): Promise<{ baseline: LoadResult; me: LoadResult }> {
   const cookie = await signedInCookie(server.baseUrl);
-  const load = (path: string, headers: Record<string, string> = {}) =>
-    runLoad({
-      url: `${server.baseUrl}${path}`,
-      headers,
-      concurrency: CONCURRENCY,
-      durationMs: DURATION_MS,
-      expectStatus: 200,
-    });
-  await runLoad({
-    url: `${server.baseUrl}/api/v1/auth/me`,
-    headers: { cookie },
-    concurrency: CONCURRENCY,
-    durationMs: 1000,
-    expectStatus: 200,
-  }); // warm-up
+  const load = (path: string, headers: Record<string, string> = {}, durationMs = DURATION_MS) =>
+    runLoad({ url: `${server.baseUrl}${path}`, headers, concurrency: CONCURRENCY, durationMs, expectStatus: 200 });
+  await load("/api/v1/auth/me", { cookie }, 1000); // warm-up: JIT, pool connections, plan cache
   return { baseline: await load("/healthz"), me: await load("/api/v1/auth/me", { cookie }) };
 }
 

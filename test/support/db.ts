@@ -5,7 +5,7 @@ import path from "node:path";
 import pg from "pg";
 import { pino } from "pino";
 import { connectDatabase, type Database } from "../../api/src/db/connect";
-import { startEmbedded } from "../../api/src/db/embedded";
+import { type EmbeddedDatabase, startEmbedded } from "../../api/src/db/embedded";
 import { MIGRATIONS_DIR, migrateUp } from "../../api/src/db/migrate";
 import { type DbRelay, startProxy } from "./proxy";
 
@@ -45,11 +45,16 @@ export async function testDatabase(opts: { proxy?: boolean } = {}): Promise<Test
  * Embedded: PGlite's initdb costs seconds, so the migrated data directory is dumped once per
  * migrations digest to a file in the temp dir, and each test file loads that (about a second).
  */
+/** In-memory embedded databases listen on loopback TCP (no data dir, so no unix socket). */
+function embeddedUrl(embedded: EmbeddedDatabase): string {
+  const { host, port } = embedded.connection;
+  return `postgresql://postgres@${host}:${port}/postgres`;
+}
+
 async function embeddedFromTemplate(): Promise<TestDatabase> {
   const embedded = await startEmbedded(null, { loadDataDir: await embeddedTemplate() });
-  const { host, port } = embedded.connection;
   const database = await connectDatabase(
-    { databaseUrl: `postgresql://postgres@${host}:${port}/postgres`, dataDir: null, poolMax: 5, migrate: false },
+    { databaseUrl: embeddedUrl(embedded), dataDir: null, poolMax: 5, migrate: false },
     silentLogger,
   );
   return {
@@ -81,8 +86,7 @@ async function embeddedTemplate(): Promise<Blob> {
   }
   try {
     const embedded = await startEmbedded(null);
-    const { host, port } = embedded.connection;
-    const pool = new pg.Pool({ connectionString: `postgresql://postgres@${host}:${port}/postgres`, max: 1 });
+    const pool = new pg.Pool({ connectionString: embeddedUrl(embedded), max: 1 });
     try {
       await migrateUp(pool, () => {});
     } finally {

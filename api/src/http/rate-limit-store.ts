@@ -20,6 +20,12 @@ export class PostgresRateLimitStore implements Store {
     this.windowMs = options.windowMs;
   }
 
+  /** Start of the fixed window that contains now(). */
+  private currentWindow() {
+    const seconds = this.windowMs / 1000;
+    return sql`to_timestamp(floor(extract(epoch FROM now()) / ${seconds}) * ${seconds})`;
+  }
+
   async increment(key: string): Promise<ClientRateLimitInfo> {
     const windowSeconds = this.windowMs / 1000;
     const result = await sql<{ hits: number; window_start: Date }>`
@@ -27,7 +33,7 @@ export class PostgresRateLimitStore implements Store {
         DELETE FROM rate_limit_hits WHERE window_start < now() - make_interval(secs => ${windowSeconds * 2})
       )
       INSERT INTO rate_limit_hits AS r (key, window_start, hits)
-      VALUES (${this.prefix + key}, to_timestamp(floor(extract(epoch FROM now()) / ${windowSeconds}) * ${windowSeconds}), 1)
+      VALUES (${this.prefix + key}, ${this.currentWindow()}, 1)
       ON CONFLICT (key, window_start) DO UPDATE SET hits = r.hits + 1
       RETURNING hits, window_start
     `.execute(this.db);
@@ -40,7 +46,7 @@ export class PostgresRateLimitStore implements Store {
     await sql`
       UPDATE rate_limit_hits SET hits = greatest(hits - 1, 0)
       WHERE key = ${this.prefix + key}
-        AND window_start = to_timestamp(floor(extract(epoch FROM now()) / ${this.windowMs / 1000}) * ${this.windowMs / 1000})
+        AND window_start = ${this.currentWindow()}
     `.execute(this.db);
   }
 
