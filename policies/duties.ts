@@ -13,13 +13,29 @@ export interface DutyRule {
 
 const CRUD: Action[] = ["read", "create", "update", "delete"];
 
+/** A proposal is decided by an admin of another role than the proposer's (two-person rule). */
+const decidedByOtherRole = (role: AdminRole): DutyRule => ({
+  action: "update",
+  subject: "Approval",
+  conditions: { proposerRole: { $ne: role } },
+});
+
 export const DUTIES: Record<AdminRole, DutyRule[]> = {
   // Runs the system; cannot grant permissions, change policies or read audit logs.
-  sysadmin: [{ action: CRUD, subject: ["Tenant", "OrgUnit", "User", "App", "Monitor", "Backup"] }],
-  // Sets policies, grants and security settings; reviews only the audit admin's own events.
+  sysadmin: [
+    { action: CRUD, subject: ["Tenant", "Dimension", "OrgUnit", "Post", "User", "App", "Monitor", "Backup"] },
+    { action: ["read", "delete"], subject: "Session" },
+    { action: ["read", "create"], subject: "Approval" },
+    decidedByOtherRole("sysadmin"),
+  ],
+  // Sets policies, grants and security settings; reviews only the audit admin's own events. Reads the
+  // directory (never changes it) to pick whom to grant to and whom to simulate.
   secadmin: [
-    { action: CRUD, subject: ["Policy", "Grant", "SecuritySetting", "Watermark", "SensitiveWord"] },
+    { action: CRUD, subject: ["Policy", "Grant", "SecuritySetting", "ApiClient", "Watermark", "SensitiveWord"] },
+    { action: "read", subject: ["Dimension", "OrgUnit", "Post", "User"] },
     { action: ["read", "export"], subject: "AuditEvent", conditions: { actorRole: "auditadmin" } },
+    { action: ["read", "create"], subject: "Approval" },
+    decidedByOtherRole("secadmin"),
   ],
   // Reads, verifies and exports audit logs and compliance reports of everyone but itself; changes nothing else.
   auditadmin: [
@@ -29,5 +45,6 @@ export const DUTIES: Record<AdminRole, DutyRule[]> = {
       conditions: { actorRole: { $ne: "auditadmin" } },
     },
     { action: ["read", "export"], subject: "ComplianceReport" },
+    { action: "read", subject: "Approval" },
   ],
 };

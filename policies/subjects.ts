@@ -9,10 +9,13 @@ export const ACTIONS = ["read", "create", "update", "delete", "export", "verify"
 export type Action = (typeof ACTIONS)[number];
 
 export const SUBJECTS = [
-  // system admin (系统管理员)
+  // system admin (系统管理员); the directory (Dimension, OrgUnit = department, Post, User) is readable by secadmin
   "Tenant",
+  "Dimension",
   "OrgUnit",
+  "Post",
   "User",
+  "Session",
   "App",
   "Monitor",
   "Backup",
@@ -20,11 +23,14 @@ export const SUBJECTS = [
   "Policy",
   "Grant",
   "SecuritySetting",
+  "ApiClient",
   "Watermark",
   "SensitiveWord",
   // audit admin (安全审计员)
   "AuditEvent",
   "ComplianceReport",
+  // two-person rule (双人复核): proposals by one admin role, decided by another
+  "Approval",
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 

@@ -7,10 +7,7 @@ import helmet from "helmet";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { actorOf, record } from "./audit/record";
-import { registerAuditRoutes } from "./audit/routes";
 import { sessionLoader } from "./auth/middleware";
-import { registerAuthRoutes } from "./auth/routes";
-import type { AuthService } from "./auth/service";
 import type { Config } from "./config";
 import type { Db } from "./db/pool";
 import { TooManyRequests } from "./http/errors";
@@ -21,12 +18,14 @@ import { PostgresRateLimitStore } from "./http/rate-limit-store";
 import { RouteTable } from "./http/route";
 import { createMetrics } from "./observability/metrics";
 import { type Readiness, registerObservabilityRoutes } from "./observability/routes";
+import { registerDomainRoutes } from "./routes";
+import type { Services } from "./services";
 
 export interface AppDeps {
   config: Pick<Config, "session" | "authRateLimitPerMinute" | "bodyLimitKb" | "trustProxy">;
   logger: Logger;
   db: Db;
-  auth: AuthService;
+  services: Services;
   platformTenantId: string;
   readiness: () => Promise<Readiness>;
   /** The built console (console/dist); null serves the API only. */
@@ -102,7 +101,7 @@ export function createApp(deps: AppDeps): TianshuApp {
     res.setHeader("access-control-expose-headers", TOTAL_COUNT_HEADER);
     next();
   });
-  app.use("/api", sessionLoader(deps.auth));
+  app.use("/api", sessionLoader(deps.services));
 
   const router = express.Router();
   const registry = createRegistry();
@@ -125,8 +124,7 @@ export function createApp(deps: AppDeps): TianshuApp {
       return openApi;
     },
   });
-  registerAuthRoutes(routes, deps.auth, deps.config);
-  registerAuditRoutes(routes, deps.db, deps.platformTenantId);
+  registerDomainRoutes(routes, deps);
   app.use(router);
   app.use("/api", apiNotFound);
   if (deps.consoleDir) serveConsole(app, deps.consoleDir);

@@ -34,6 +34,7 @@ const envSchema = z.object({
   TIANSHU_INIT_PASSWORD_SYSADMIN: z.string().min(1).max(128).optional(),
   TIANSHU_INIT_PASSWORD_SECADMIN: z.string().min(1).max(128).optional(),
   TIANSHU_INIT_PASSWORD_AUDITADMIN: z.string().min(1).max(128).optional(),
+  TIANSHU_KEK: z.string().min(1).max(200).optional(),
 });
 
 export interface Config {
@@ -52,6 +53,8 @@ export interface Config {
   /** Express "trust proxy" setting, so client IPs come from X-Forwarded-For behind a load balancer. */
   trustProxy: string | undefined;
   initPasswords: { sysadmin?: string; secadmin?: string; auditadmin?: string };
+  /** The key-encryption key; unset outside production: a generated 0600 file under dataDir. */
+  kek: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -85,5 +88,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       secadmin: e.TIANSHU_INIT_PASSWORD_SECADMIN,
       auditadmin: e.TIANSHU_INIT_PASSWORD_AUDITADMIN,
     },
+    kek: e.TIANSHU_KEK,
   };
 }

@@ -4,10 +4,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { createApp, type TianshuApp } from "./app";
-import { createAuthService } from "./auth/service";
-import { type BootstrapResult, bootstrapPlatform, PLATFORM_TENANT_CODE } from "./bootstrap/admins";
+import { type BootstrapResult, bootstrapPlatform } from "./bootstrap/admins";
 import type { Config } from "./config";
+import { loadKek } from "./crypto/keys";
 import { connectDatabase, type Database } from "./db/connect";
+import { createServices } from "./services";
 
 export const VERSION = "0.1.0";
 export const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../console/dist");
@@ -23,18 +24,26 @@ export interface RunningServer {
 
 /** The composition root: database → migrations → first-start accounts → app → listen. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  // Before the database: a missing or malformed key refuses the start with nothing touched.
+  const kek = loadKek({ kek: config.kek, dataDir: config.dataDir, production: config.env === "production" });
   const database = await connectDatabase(
     { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.poolMax, migrate: true },
     logger,
   );
   try {
     const bootstrap = await bootstrapPlatform(database.db, config.initPasswords, config.pbkdf2Iterations);
-    const auth = createAuthService(database.db, config, PLATFORM_TENANT_CODE);
+    const services = createServices({
+      db: database.db,
+      config,
+      logger,
+      kek,
+      platformTenantId: bootstrap.platformTenantId,
+    });
     const tianshu = createApp({
       config,
       logger,
       db: database.db,
-      auth,
+      services,
       platformTenantId: bootstrap.platformTenantId,
       readiness: () => database.readiness(),
       consoleDir: CONSOLE_DIR,

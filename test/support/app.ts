@@ -1,9 +1,10 @@
 import type { Logger } from "pino";
 import supertest from "supertest";
 import { createApp, type TianshuApp } from "../../api/src/app";
-import { createAuthService } from "../../api/src/auth/service";
-import { bootstrapPlatform, PLATFORM_TENANT_CODE } from "../../api/src/bootstrap/admins";
+import { bootstrapPlatform } from "../../api/src/bootstrap/admins";
 import { type Config, loadConfig } from "../../api/src/config";
+import { parseKek } from "../../api/src/crypto/keys";
+import { createServices, type Services } from "../../api/src/services";
 import type { AdminRole } from "../../policies/subjects";
 import { silentLogger, type TestDatabase, testDatabase } from "./db";
 import { INIT_PASSWORDS } from "./server-process";
@@ -12,8 +13,12 @@ export { INIT_PASSWORDS };
 /** What helpers change them to. */
 export const NEW_PASSWORD = "Changed-Pass-2026#";
 
+/** A fixed key for tests; never used outside them. */
+export const TEST_KEK = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
 export interface TestApp extends TianshuApp {
   database: TestDatabase;
+  services: Services;
   config: Config;
   platformTenantId: string;
   http: ReturnType<typeof supertest>;
@@ -30,12 +35,19 @@ export async function startTestApp(
   // With `database`, a second API instance on the same database (as behind a load balancer).
   const database = opts.database ?? (await testDatabase({ proxy: opts.proxy }));
   const bootstrap = await bootstrapPlatform(database.db, INIT_PASSWORDS, config.pbkdf2Iterations);
-  const auth = createAuthService(database.db, config, PLATFORM_TENANT_CODE);
+  const logger = opts.logger ?? silentLogger;
+  const services = createServices({
+    db: database.db,
+    config,
+    logger,
+    kek: parseKek(TEST_KEK),
+    platformTenantId: bootstrap.platformTenantId,
+  });
   const tianshu = createApp({
     config,
-    logger: opts.logger ?? silentLogger,
+    logger,
     db: database.db,
-    auth,
+    services,
     platformTenantId: bootstrap.platformTenantId,
     readiness: () => database.readiness(),
     consoleDir: null,
@@ -46,6 +58,7 @@ export async function startTestApp(
   return {
     ...tianshu,
     database,
+    services,
     config,
     platformTenantId: bootstrap.platformTenantId,
     http,

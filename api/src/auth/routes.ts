@@ -1,12 +1,15 @@
 import type { CookieOptions } from "express";
-import { packedRulesFor } from "../../../policies/ability";
 import type { Config } from "../config";
 import { SESSION_COOKIE } from "../http/openapi";
 import type { RouteTable } from "../http/route";
 import { ChangePasswordBody, LoginBody, LoginResponse, MeResponse } from "./schemas";
-import type { AuthService } from "./service";
+import type { Services } from "../services";
 
-export function registerAuthRoutes(routes: RouteTable, auth: AuthService, config: Pick<Config, "session">): void {
+export function registerAuthRoutes(
+  routes: RouteTable,
+  { auth, authz }: Pick<Services, "auth" | "authz">,
+  config: Pick<Config, "session">,
+): void {
   const cookie = (maxAge?: number): CookieOptions => ({
     httpOnly: true,
     sameSite: "strict",
@@ -73,7 +76,7 @@ export function registerAuthRoutes(routes: RouteTable, auth: AuthService, config
         role: p.role,
         mustChangePassword: p.mustChangePassword,
         // Until the password is changed the console gets no rules, matching what the server allows.
-        rules: p.mustChangePassword ? [] : packedRulesFor(p.role),
+        rules: p.mustChangePassword ? [] : await authz.packedRulesFor(p, { ip: ctx.ip, now: new Date() }),
       };
     },
   });

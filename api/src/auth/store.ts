@@ -8,7 +8,7 @@ export interface LoginCandidate {
   username: string;
   displayName: string;
   passwordHash: string;
-  status: "active" | "disabled";
+  status: "active" | "disabled" | "deleted";
   mustChangePassword: boolean;
   role: AdminRole | null;
 }

@@ -8,6 +8,10 @@ export interface TenantsTable {
   code: string;
   name: string;
   created_at: Timestamp;
+  // 0004 org
+  status: Generated<"active" | "disabled">;
+  version: Generated<number>;
+  updated_at: Timestamp;
 }
 
 export interface UsersTable {
@@ -18,9 +22,27 @@ export interface UsersTable {
   password_hash: string;
   must_change_password: Generated<boolean>;
   password_changed_at: Date | null;
-  status: Generated<"active" | "disabled">;
+  status: Generated<"active" | "disabled" | "deleted">;
   created_at: Timestamp;
   updated_at: Timestamp;
+  // 0003 identity
+  failed_logins: Generated<number>;
+  locked_until: Date | null;
+  // 0005 people
+  employee_no: string | null;
+  phone_enc: string | null;
+  phone_bidx: string | null;
+  phone_last4: string | null;
+  email_enc: string | null;
+  email_bidx: string | null;
+  name_pinyin: Generated<string>;
+  name_initials: Generated<string>;
+  clearance_level: Generated<number>;
+  attributes: ColumnType<Record<string, unknown>, string | undefined, string>;
+  version: Generated<number>;
+  deleted_at: Date | null;
+  erase_after: Date | null;
+  erased_at: Date | null;
 }
 
 export interface RoleAssignmentsTable {
@@ -42,6 +64,9 @@ export interface SessionsTable {
   revoked_at: Date | null;
   ip: string | null;
   user_agent: string | null;
+  // 0003 identity
+  mfa_verified_at: Date | null;
+  mfa_method: "totp" | "sm2" | "recovery" | null;
 }
 
 export interface AuditEventsTable {
@@ -68,6 +93,194 @@ export interface RateLimitHitsTable {
   hits: number;
 }
 
+// ---- 0003 identity ----
+export interface PasswordHistoryTable {
+  id: Generated<string>;
+  user_id: string;
+  password_hash: string;
+  created_at: Timestamp;
+}
+
+export interface SecuritySettingsTable {
+  tenant_id: string;
+  settings: ColumnType<Record<string, unknown>, string, string>;
+  version: Generated<number>;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export interface MfaFactorsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  user_id: string;
+  kind: "totp" | "sm2";
+  label: Generated<string>;
+  secret: string;
+  confirmed_at: Date | null;
+  /** bigint, as a string */
+  last_step: ColumnType<string | null, string | number | null | undefined, string | number | null>;
+  created_at: Timestamp;
+}
+
+export interface MfaRecoveryCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  code_hash: string;
+  used_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface MfaChallengesTable {
+  id: Generated<string>;
+  session_id: string;
+  nonce: string;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+// ---- 0004 org ----
+export interface DimensionsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  code: string;
+  name: string;
+  kind: "administrative" | "party" | "project" | "virtual" | "other";
+  sort_order: Generated<number>;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DepartmentsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  dimension_id: string;
+  parent_id: string | null;
+  /** Ancestor ids from the root down to and including this department. */
+  path: string[];
+  name: string;
+  code: string | null;
+  name_pinyin: Generated<string>;
+  name_initials: Generated<string>;
+  sort_order: Generated<number>;
+  status: Generated<"active" | "disabled" | "merged">;
+  merged_into: string | null;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PostsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  code: string;
+  name: string;
+  sort_order: Generated<number>;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OrgChangesTable {
+  /** bigint identity, as a string */
+  seq: ColumnType<string, never, never>;
+  tenant_id: string;
+  xid: ColumnType<string, never, never>;
+  occurred_at: ColumnType<Date, never, never>;
+  entity: "tenant" | "dimension" | "department" | "post" | "user" | "membership";
+  entity_id: string;
+  op: "created" | "updated" | "moved" | "merged" | "disabled" | "enabled" | "deleted";
+  data: ColumnType<Record<string, unknown>, string | undefined, never>;
+}
+
+// ---- 0005 people ----
+export interface MembershipsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  user_id: string;
+  department_id: string;
+  dimension_id: string;
+  is_primary: Generated<boolean>;
+  post_id: string | null;
+  title: string | null;
+  sort_order: Generated<number>;
+  created_at: Timestamp;
+}
+
+// ---- 0006 authz ----
+export interface ScopedAdminsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  user_id: string;
+  dimension_id: string;
+  department_id: string;
+  actions: string[];
+  granted_by: string;
+  parent_grant_id: string | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface PoliciesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  description: Generated<string>;
+  published_version: number | null;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PolicyVersionsTable {
+  policy_id: string;
+  version: number;
+  status: "draft" | "published" | "superseded";
+  document: ColumnType<Record<string, unknown>, string, string>;
+  created_by: string;
+  created_at: Timestamp;
+  published_by: string | null;
+  published_at: Date | null;
+}
+
+export interface PolicyGenerationsTable {
+  tenant_id: string;
+  /** bigint, as a string */
+  generation: ColumnType<string, string | number | undefined, string | number>;
+  updated_at: Timestamp;
+}
+
+export interface ApprovalsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  action: string;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  summary: Generated<string>;
+  status: Generated<"pending" | "approved" | "rejected" | "expired" | "cancelled" | "failed">;
+  proposed_by: string;
+  proposer_role: string;
+  decided_by: string | null;
+  decider_role: string | null;
+  decided_at: Date | null;
+  reason: string | null;
+  expires_at: Date;
+  created_at: Timestamp;
+}
+
+export interface ApiClientsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  secret_hash: string;
+  scopes: Generated<string[]>;
+  created_by: string;
+  created_at: Timestamp;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -75,4 +288,20 @@ export interface Database {
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   rate_limit_hits: RateLimitHitsTable;
+  password_history: PasswordHistoryTable;
+  security_settings: SecuritySettingsTable;
+  mfa_factors: MfaFactorsTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
+  dimensions: DimensionsTable;
+  departments: DepartmentsTable;
+  posts: PostsTable;
+  org_changes: OrgChangesTable;
+  memberships: MembershipsTable;
+  scoped_admins: ScopedAdminsTable;
+  policies: PoliciesTable;
+  policy_versions: PolicyVersionsTable;
+  policy_generations: PolicyGenerationsTable;
+  approvals: ApprovalsTable;
+  api_clients: ApiClientsTable;
 }
