@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { createMongoAbility } from "@casl/ability";
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from "kysely";
 import { type AppAbility, abilityFor } from "./ability";
-import { accessibleWhere, UnsupportedConditionError } from "./compile";
+import { accessibleWhere, arrayField, UnsupportedConditionError } from "./compile";
 
 // Compile-only Kysely: turns the predicate into SQL text and parameters without a database.
 const compiler = new Kysely<unknown>({
@@ -64,4 +64,23 @@ test("an unmapped field or an unsupported operator fails closed", () => {
     { action: "read", subject: "AuditEvent", conditions: { action: { $regex: "^a" } } },
   ]);
   assert.throws(() => compile(regex), UnsupportedConditionError);
+});
+
+test("array fields: equality is containment, $in is overlap; other operators fail closed", () => {
+  const ability = createMongoAbility<AppAbility>([
+    { action: "read", subject: "OrgUnit", conditions: { path: "d1" } },
+    { action: "read", subject: "OrgUnit", conditions: { path: { $in: ["d2", "d3"] } } },
+  ]);
+  const where = accessibleWhere(ability, "read", "OrgUnit", { path: arrayField("path", "uuid") });
+  const q = where?.compile(compiler);
+  assert.equal(q?.sql, '(("path" && CAST($1 AS uuid[])) OR ("path" @> CAST($2 AS uuid[])))');
+  assert.deepEqual(q?.parameters, [["d2", "d3"], ["d1"]]);
+  const bad = createMongoAbility<AppAbility>([
+    { action: "read", subject: "OrgUnit", conditions: { path: { $ne: "d1" } } },
+  ]);
+  assert.throws(
+    () => accessibleWhere(bad, "read", "OrgUnit", { path: arrayField("path", "uuid") }),
+    UnsupportedConditionError,
+  );
+  assert.throws(() => accessibleWhere(bad, "read", "OrgUnit", { toString: "x" }), UnsupportedConditionError);
 });

@@ -13,6 +13,29 @@ interface ConditionNode {
 export class UnsupportedConditionError extends Error {}
 
 /**
+ * How a subject field maps to SQL: a trusted column name (scalar comparison), or a function that
+ * compiles one condition on that field itself — for fields that are arrays or live in other tables
+ * (a department's ancestor path, a user's memberships). It must throw UnsupportedConditionError
+ * for an operator it does not handle.
+ */
+export type FieldSql = (operator: string, value: unknown) => RawBuilder<SqlBool>;
+export type FieldMapping = string | FieldSql;
+
+/**
+ * An array field: CASL (MongoDB) equality on an array means "contains", so `{ path: D }` is
+ * `path @> ARRAY[D]`; `$in` means "contains any" (`&&`).
+ */
+export function arrayField(column: string, elementType: "uuid" | "text"): FieldSql {
+  const ref = sql.ref(column);
+  const arrayOf = (values: unknown[]) => sql`CAST(${sql.val(values)} AS ${sql.raw(elementType)}[])`;
+  return (operator, value) => {
+    if (operator === "eq") return sql<SqlBool>`(${ref} @> ${arrayOf([value])})`;
+    if (operator === "in" && Array.isArray(value)) return sql<SqlBool>`(${ref} && ${arrayOf(value)})`;
+    throw new UnsupportedConditionError(`operator ${operator} is not supported on array field ${column}`);
+  };
+}
+
+/**
  * Compiles what `ability` allows for (action, subject) into a SQL predicate, so lists filter in the
  * database (ARCHITECTURE §4.2). `columns` maps subject fields to trusted column names; a condition on
  * an unmapped field or an unknown operator throws: failing closed beats silently widening access.
@@ -22,14 +45,14 @@ export function accessibleWhere(
   ability: AppAbility,
   action: Action,
   subject: Subject,
-  columns: Record<string, string>,
+  columns: Record<string, FieldMapping>,
 ): RawBuilder<SqlBool> | null {
   const ast = rulesToAST(ability, action, subject) as ConditionNode | null;
   if (!ast) return null;
   return compileNode(ast, columns);
 }
 
-function compileNode(node: ConditionNode, columns: Record<string, string>): RawBuilder<SqlBool> {
+function compileNode(node: ConditionNode, columns: Record<string, FieldMapping>): RawBuilder<SqlBool> {
   switch (node.operator) {
     case "and":
     case "or": {
@@ -48,9 +71,10 @@ function compileNode(node: ConditionNode, columns: Record<string, string>): RawB
   }
 }
 
-function compileField(node: ConditionNode, columns: Record<string, string>): RawBuilder<SqlBool> {
-  const column = node.field !== undefined ? columns[node.field] : undefined;
+function compileField(node: ConditionNode, columns: Record<string, FieldMapping>): RawBuilder<SqlBool> {
+  const column = node.field !== undefined && Object.hasOwn(columns, node.field) ? columns[node.field] : undefined;
   if (!column) throw new UnsupportedConditionError(`no column for field ${String(node.field)}`);
+  if (typeof column === "function") return column(node.operator, node.value);
   const ref = sql.ref(column);
   const value = node.value;
   switch (node.operator) {
