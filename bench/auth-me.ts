@@ -1,5 +1,11 @@
 import pg from "pg";
-import { INIT_PASSWORDS, type RunningServer, startServerProcess } from "../test/support/server-process";
+import {
+  completeSecondFactorOverHttp,
+  INIT_PASSWORDS,
+  newSm2Key,
+  type RunningServer,
+  startServerProcess,
+} from "../test/support/server-process";
 import { type LoadResult, runLoad } from "./load";
 
 /**
@@ -19,6 +25,9 @@ async function signedInCookie(baseUrl: string): Promise<string> {
   });
   const cookie = login.headers.get("set-cookie")?.split(";")[0];
   if (login.status !== 200 || !cookie) throw new Error(`sign-in failed: ${login.status}`);
+  // Admins sign in with a second factor: the benchmark client holds an SM2 key, as a USB key would.
+  const { next } = (await login.json()) as { next: string | null };
+  await completeSecondFactorOverHttp(baseUrl, cookie, next, newSm2Key());
   const change = await fetch(`${baseUrl}/api/v1/auth/password`, {
     method: "POST",
     headers: { "content-type": "application/json", cookie },

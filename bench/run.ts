@@ -1,5 +1,10 @@
 import { benchAuthMe } from "./auth-me";
+import { benchAuthzCheck, benchInProcess } from "./authz";
+import { benchOrgSearch } from "./org-search";
 
 /** `npm run bench`: every figure is printed beside a baseline measured in the same run. */
 console.log(`# Tianshu benchmarks — node ${process.version}, ${new Date().toISOString()}`);
 await benchAuthMe();
+await benchOrgSearch();
+benchInProcess();
+await benchAuthzCheck();

@@ -37,7 +37,13 @@ CREATE TABLE IF NOT EXISTS mfa_factors (
   last_step bigint,
   created_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE UNIQUE INDEX IF NOT EXISTS mfa_factors_user_kind_key ON mfa_factors (user_id, kind);
+-- One confirmed TOTP factor per account, plus at most one enrolment in progress (confirming it
+-- replaces the old one); several SM2 keys per account (e.g. a spare USB key), each key once.
+CREATE UNIQUE INDEX IF NOT EXISTS mfa_factors_totp_confirmed_key ON mfa_factors (user_id)
+  WHERE kind = 'totp' AND confirmed_at IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS mfa_factors_totp_pending_key ON mfa_factors (user_id)
+  WHERE kind = 'totp' AND confirmed_at IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS mfa_factors_sm2_key ON mfa_factors (user_id, secret) WHERE kind = 'sm2';
 
 CREATE TABLE IF NOT EXISTS mfa_recovery_codes (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -51,6 +57,12 @@ CREATE INDEX IF NOT EXISTS mfa_recovery_codes_user_idx ON mfa_recovery_codes (us
 -- A session first proves the password, then (where required) a second factor.
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS mfa_verified_at timestamptz;
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS mfa_method text CHECK (mfa_method IN ('totp', 'sm2', 'recovery'));
+-- Decided at sign-in from the account's role, factors and the tenant's settings.
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS mfa_required boolean NOT NULL DEFAULT false;
+-- Wrong second-factor attempts on this session; past a few the session is revoked.
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS mfa_failures integer NOT NULL DEFAULT 0 CHECK (mfa_failures >= 0);
+-- Why the session ended early (logout, password_change, admin, concurrent_limit, ...), for the audit trail.
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS revoke_reason text CHECK (length(revoke_reason) <= 64);
 
 -- One-time SM2 challenges (nonces) for the cryptographic second factor.
 CREATE TABLE IF NOT EXISTS mfa_challenges (
@@ -64,6 +76,9 @@ CREATE INDEX IF NOT EXISTS mfa_challenges_session_idx ON mfa_challenges (session
 
 -- Down Migration
 DROP TABLE IF EXISTS mfa_challenges;
+ALTER TABLE sessions DROP COLUMN IF EXISTS revoke_reason;
+ALTER TABLE sessions DROP COLUMN IF EXISTS mfa_failures;
+ALTER TABLE sessions DROP COLUMN IF EXISTS mfa_required;
 ALTER TABLE sessions DROP COLUMN IF EXISTS mfa_method;
 ALTER TABLE sessions DROP COLUMN IF EXISTS mfa_verified_at;
 DROP TABLE IF EXISTS mfa_recovery_codes;

@@ -63,13 +63,12 @@ CREATE TABLE IF NOT EXISTS posts (
 CREATE UNIQUE INDEX IF NOT EXISTS posts_tenant_code_key ON posts (tenant_id, code);
 
 -- The change feed for business systems that sync the org tree (统一组织架构对接):
--- `GET /api/v1/org-changes?after=<seq>`. A row also stores the writing transaction's id, so the
--- feed only hands out rows older than every transaction still in flight (pg_snapshot_xmin):
--- a reader never skips a row committed late with a smaller seq.
+-- `GET /api/v1/org-changes?after=<seq>`. Writers append under a per-tenant advisory lock held to
+-- commit (api/src/orgs/changes.ts), so a tenant's rows become visible in seq order: a reader that
+-- has seen seq N never later finds a committed row of its tenant below N.
 CREATE TABLE IF NOT EXISTS org_changes (
   seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   tenant_id uuid NOT NULL REFERENCES tenants(id),
-  xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
   occurred_at timestamptz NOT NULL DEFAULT now(),
   entity text NOT NULL CHECK (entity IN ('tenant', 'dimension', 'department', 'post', 'user', 'membership')),
   entity_id uuid NOT NULL,

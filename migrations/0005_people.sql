@@ -28,6 +28,14 @@ CREATE INDEX IF NOT EXISTS users_phone_bidx_idx ON users (tenant_id, phone_bidx)
 CREATE INDEX IF NOT EXISTS users_email_bidx_idx ON users (tenant_id, email_bidx) WHERE email_bidx IS NOT NULL;
 CREATE INDEX IF NOT EXISTS users_name_pinyin_idx ON users (tenant_id, name_pinyin text_pattern_ops);
 CREATE INDEX IF NOT EXISTS users_name_initials_idx ON users (tenant_id, name_initials text_pattern_ops);
+-- Search (GET /users?q=): every alternative of q is an indexed prefix or equality, so PostgreSQL
+-- answers with a BitmapOr over these instead of scanning the tenant (bench/org-search.ts).
+CREATE INDEX IF NOT EXISTS users_username_prefix_idx ON users (tenant_id, lower(username) text_pattern_ops);
+CREATE INDEX IF NOT EXISTS users_display_name_prefix_idx ON users (tenant_id, display_name text_pattern_ops);
+CREATE INDEX IF NOT EXISTS users_employee_no_idx ON users (tenant_id, employee_no) WHERE employee_no IS NOT NULL;
+CREATE INDEX IF NOT EXISTS users_tenant_created_idx ON users (tenant_id, created_at);
+-- The erasure job's work list (剩余信息保护).
+CREATE INDEX IF NOT EXISTS users_erase_due_idx ON users (erase_after) WHERE status = 'deleted' AND erased_at IS NULL;
 
 -- A user's place in a department: one or more per dimension, exactly one primary per dimension.
 CREATE TABLE IF NOT EXISTS memberships (
@@ -46,9 +54,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS memberships_user_department_key ON memberships
 CREATE UNIQUE INDEX IF NOT EXISTS memberships_one_primary_key ON memberships (user_id, dimension_id) WHERE is_primary;
 CREATE INDEX IF NOT EXISTS memberships_department_idx ON memberships (department_id, sort_order);
 CREATE INDEX IF NOT EXISTS memberships_post_idx ON memberships (post_id) WHERE post_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS memberships_title_idx ON memberships (tenant_id, title) WHERE title IS NOT NULL;
 
 -- Down Migration
 DROP TABLE IF EXISTS memberships;
+DROP INDEX IF EXISTS users_erase_due_idx;
+DROP INDEX IF EXISTS users_tenant_created_idx;
+DROP INDEX IF EXISTS users_employee_no_idx;
+DROP INDEX IF EXISTS users_display_name_prefix_idx;
+DROP INDEX IF EXISTS users_username_prefix_idx;
 DROP INDEX IF EXISTS users_name_initials_idx;
 DROP INDEX IF EXISTS users_name_pinyin_idx;
 DROP INDEX IF EXISTS users_email_bidx_idx;

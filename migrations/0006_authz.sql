@@ -10,16 +10,23 @@ CREATE TABLE IF NOT EXISTS scoped_admins (
   user_id uuid NOT NULL REFERENCES users(id),
   dimension_id uuid NOT NULL REFERENCES dimensions(id),
   department_id uuid NOT NULL REFERENCES departments(id),
-  actions text[] NOT NULL CHECK (cardinality(actions) BETWEEN 1 AND 8),
+  actions text[] NOT NULL CHECK (cardinality(actions) BETWEEN 1 AND 8)
+    CHECK (actions <@ ARRAY['users.manage', 'departments.manage', 'view', 'delegate']::text[]),
   granted_by uuid NOT NULL REFERENCES users(id),
-  -- The scoped admin grant this one was delegated from (NULL: granted by secadmin).
+  -- The scoped admin grant this one was delegated from (NULL: granted by secadmin). Revoking a
+  -- grant revokes every grant delegated from it, down the chain.
   parent_grant_id uuid REFERENCES scoped_admins(id),
   expires_at timestamptz,
   revoked_at timestamptz,
   revoked_by uuid REFERENCES users(id),
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT now(),
+  -- Nobody grants to themselves: secadmin holds an admin role, a scoped admin cannot widen itself.
+  CHECK (user_id <> granted_by),
+  CHECK ((revoked_at IS NULL) = (revoked_by IS NULL))
 );
 CREATE INDEX IF NOT EXISTS scoped_admins_user_idx ON scoped_admins (user_id) WHERE revoked_at IS NULL;
+CREATE INDEX IF NOT EXISTS scoped_admins_department_idx ON scoped_admins (tenant_id, department_id);
+CREATE INDEX IF NOT EXISTS scoped_admins_parent_idx ON scoped_admins (parent_grant_id) WHERE parent_grant_id IS NOT NULL;
 
 -- Secadmin-authored ABAC policies. A policy's document lives in versions: draft → published;
 -- at most one published version per policy (the one in force); earlier ones can be restored.
@@ -66,14 +73,18 @@ CREATE TABLE IF NOT EXISTS approvals (
   summary text NOT NULL DEFAULT '' CHECK (length(summary) <= 500),
   status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'cancelled', 'failed')),
   proposed_by uuid NOT NULL REFERENCES users(id),
-  proposer_role text NOT NULL,
+  -- The proposer's admin role, or 'user' for an account without one (a scoped admin delegating):
+  -- the duty matrix lets only an admin of another role decide (Approval proposerRole condition).
+  proposer_role text NOT NULL CHECK (proposer_role IN ('sysadmin', 'secadmin', 'auditadmin', 'user')),
   decided_by uuid REFERENCES users(id),
   decider_role text,
   decided_at timestamptz,
+  -- Why it was approved, rejected or cancelled, or why its execution failed.
   reason text CHECK (reason IS NULL OR length(reason) <= 500),
   expires_at timestamptz NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
-  CHECK (decided_by IS NULL OR decided_by <> proposed_by)
+  CHECK (decided_by IS NULL OR decided_by <> proposed_by),
+  CHECK (expires_at > created_at)
 );
 CREATE INDEX IF NOT EXISTS approvals_tenant_status_idx ON approvals (tenant_id, status, created_at DESC);
 

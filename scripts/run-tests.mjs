@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs a suite of node:test files through tsx and ends with one line "N passed, N failed".
-//   node scripts/run-tests.mjs unit api   → *.test.ts beside the code (api/, policies/, …, test/api/)
+//   node scripts/run-tests.mjs unit api   → *.test.ts beside the code (api/, policies/, console/src/, …, test/api/)
 //   node scripts/run-tests.mjs e2e        → test/e2e/*.e2e.test.ts (needs `npm run build` first)
 // Counts are also written to .test-results/<label>.json for .ci/run to total.
 import { spawn } from "node:child_process";
@@ -9,7 +9,7 @@ import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
 const kinds = process.argv.slice(2);
-const SOURCE_DIRS = ["api", "policies", "monitors", "reports", "compliance", "scripts", "test/api"];
+const SOURCE_DIRS = ["api", "policies", "monitors", "reports", "compliance", "console/src", "scripts", "test/api"];
 
 function walk(dir, out = []) {
   if (!fs.existsSync(dir)) return out;

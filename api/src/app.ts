@@ -8,6 +8,8 @@ import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { actorOf, record } from "./audit/record";
 import { sessionLoader } from "./auth/middleware";
+import { apiClientLoader } from "./authz/client-auth";
+import { AUTH_RATE_LIMITED_PATHS } from "./auth/rate-limited";
 import type { Config } from "./config";
 import type { Db } from "./db/pool";
 import { TooManyRequests } from "./http/errors";
@@ -91,9 +93,11 @@ export function createApp(deps: AppDeps): TianshuApp {
   });
   const metrics = createMetrics();
   app.use(metrics.middleware);
+  // The PDP takes batches of up to 1,000 checks: its own, larger limit (body-parser parses once).
+  app.use("/api/v1/authz/check", express.json({ limit: "4mb", strict: true }));
   app.use(express.json({ limit: `${deps.config.bodyLimitKb}kb`, strict: true }));
   app.use(
-    ["/api/v1/auth/login", "/api/v1/auth/password"],
+    AUTH_RATE_LIMITED_PATHS,
     authRateLimit(deps.config.authRateLimitPerMinute, new PostgresRateLimitStore(deps.db, "auth:")),
   );
   app.use(["/api", "/readyz"], (_req, res, next) => {
@@ -102,6 +106,7 @@ export function createApp(deps: AppDeps): TianshuApp {
     next();
   });
   app.use("/api", sessionLoader(deps.services));
+  app.use("/api", apiClientLoader({ clients: deps.services.authzDomain.apiClients, db: deps.db }));
 
   const router = express.Router();
   const registry = createRegistry();

@@ -46,6 +46,10 @@ export interface Config {
   poolMax: number;
   dataDir: string;
   logLevel: string;
+  /**
+   * idleMinutes / absoluteHours are ceilings: each tenant's security settings choose the timeouts
+   * (docs/identity.md), never longer than these.
+   */
   session: { idleMinutes: number; absoluteHours: number; cookieSecure: boolean };
   pbkdf2Iterations: number;
   authRateLimitPerMinute: number;

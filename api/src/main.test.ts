@@ -4,7 +4,14 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { dropServerDatabase, emptyServerDatabase, mode } from "../../test/support/db";
-import { freePort, type MainProcess, spawnMain, waitReady } from "../../test/support/server-process";
+import {
+  completeSecondFactorOverHttp,
+  freePort,
+  type MainProcess,
+  newSm2Key,
+  spawnMain,
+  waitReady,
+} from "../../test/support/server-process";
 
 /** The real entry point as an operator runs it: a child process, real signals, real exit codes. */
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -34,7 +41,8 @@ async function login(base: string, username: string, password: string) {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ username, password }),
   });
-  return { status: res.status, cookie: res.headers.get("set-cookie")?.split(";")[0] ?? "" };
+  const body = res.ok ? ((await res.json()) as { next: string | null }) : { next: null };
+  return { status: res.status, cookie: res.headers.get("set-cookie")?.split(";")[0] ?? "", next: body.next };
 }
 
 test("database down at start: one clear line, no stack dump, exit code 1", async () => {
@@ -80,6 +88,8 @@ test(
 
     const s = await login(base, "sysadmin", printed.sysadmin as string);
     assert.equal(s.status, 200);
+    assert.equal(s.next, "mfa-enroll", "admins enrol a second factor first");
+    await completeSecondFactorOverHttp(base, s.cookie, s.next, newSm2Key());
     const change = await fetch(`${base}/api/v1/auth/password`, {
       method: "POST",
       headers: { "content-type": "application/json", cookie: s.cookie },

@@ -1,11 +1,29 @@
 import type { AppDeps } from "./app";
+import { registerApprovalRoutes } from "./approvals/routes";
 import { registerAuditRoutes } from "./audit/routes";
+import { registerMfaRoutes } from "./auth/mfa/routes";
 import { registerAuthRoutes } from "./auth/routes";
+import { registerPdpRoutes } from "./authz/pdp-routes";
+import { registerPolicyRoutes } from "./authz/policy-routes";
+import { registerSessionRoutes } from "./auth/sessions/routes";
+import { registerGrantRoutes } from "./grants/routes";
 import type { RouteTable } from "./http/route";
+import { registerSettingsRoutes } from "./settings/routes";
+import { registerOrgRoutes } from "./orgs/routes";
+import { registerUserRoutes } from "./users/routes";
 
 /** Every domain's routes, one line each; the observability routes are registered by createApp. */
 export function registerDomainRoutes(routes: RouteTable, deps: AppDeps): void {
   const { services } = deps;
   registerAuthRoutes(routes, services, deps.config);
+  registerMfaRoutes(routes, services.mfa);
+  registerSessionRoutes(routes, services.sessions);
+  registerSettingsRoutes(routes, services.settings);
   registerAuditRoutes(routes, deps.db, deps.platformTenantId);
+  registerGrantRoutes(routes, services.grants);
+  registerApprovalRoutes(routes, services.approvals);
+  registerOrgRoutes(routes, services.orgs);
+  registerUserRoutes(routes, services.people);
+  registerPolicyRoutes(routes, services.authzDomain.policies, services.authzDomain.simulator);
+  registerPdpRoutes(routes, services.authz, services.authzDomain.apiClients);
 }

@@ -9,6 +9,7 @@ import type { Config } from "./config";
 import { loadKek } from "./crypto/keys";
 import { connectDatabase, type Database } from "./db/connect";
 import { createServices } from "./services";
+import { scheduleErasure } from "./users/erasure";
 
 export const VERSION = "0.1.0";
 export const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../console/dist");
@@ -55,6 +56,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       server.listen(config.port, config.host, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
+    // 剩余信息保护: erase the personal data of deleted accounts once their retention has passed.
+    const erasure = scheduleErasure(database.db, logger);
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     let closing: Promise<void> | undefined;
     return {
@@ -64,12 +67,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       tianshu,
       close() {
         closing ??= (async () => {
+          erasure.stop();
           const drained = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
           // In-flight requests get a bounded time to finish; then the stragglers are cut.
           const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
           await drained;
           clearTimeout(deadline);
+          await services.authzDomain.bus.close();
           await database.close();
         })();
         return closing;

@@ -1,16 +1,34 @@
 import type { Logger } from "pino";
+import { type ApprovalService, createApprovalService } from "./approvals/service";
+import { settingsTwoPersonRule } from "./approvals/settings";
+import { createMfaService, type MfaService } from "./auth/mfa/service";
 import { createAuthService, type AuthService } from "./auth/service";
-import { type Authorizer, dutyOnlyAuthorizer } from "./authz/authorizer";
+import { createSessionService, type SessionService } from "./auth/sessions/service";
+import { type AuthzServices, createAuthzServices } from "./authz/services";
 import { PLATFORM_TENANT_CODE } from "./bootstrap/admins";
 import type { Config } from "./config";
 import { createFieldCipher, type FieldCipher } from "./crypto/fields";
+import type { Bus } from "./db/bus";
 import type { Db } from "./db/pool";
+import { createSettingsService, type SettingsService } from "./settings/service";
+import { createGrantService, type GrantService } from "./grants/service";
+import { createOrgServices, type OrgServices } from "./orgs/service";
+import { createPeopleFromIdentity, type People } from "./users/people";
 
 /** Every domain service, built once per process by createServices (the composition root). */
 export interface Services {
   auth: AuthService;
-  authz: Authorizer;
+  mfa: MfaService;
+  sessions: SessionService;
+  settings: SettingsService;
+  authz: AuthzServices["authz"];
+  /** Authored policies, simulator/diff, API clients and the cross-instance bus (api/src/authz/). */
+  authzDomain: AuthzServices;
   fields: FieldCipher;
+  approvals: ApprovalService;
+  grants: GrantService;
+  orgs: OrgServices;
+  people: People;
 }
 
 export interface ServiceDeps {
@@ -20,12 +38,33 @@ export interface ServiceDeps {
   /** The key-encryption key, loaded by the caller (api/src/crypto/keys.ts). */
   kek: Buffer;
   platformTenantId: string;
+  /** Cross-instance messages; by default LISTEN/NOTIFY on config.databaseUrl, in-process when embedded. */
+  bus?: Bus;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const { db, config } = deps;
   const fields = createFieldCipher(deps.kek);
   const auth = createAuthService(db, config, PLATFORM_TENANT_CODE);
-  const authz = dutyOnlyAuthorizer();
-  return { auth, authz, fields };
+  const mfa = createMfaService(db, fields);
+  const sessions = createSessionService(db);
+  // The two-person rule first: domain services register their executors with it as they are built.
+  const approvals = createApprovalService({ db, twoPersonRule: settingsTwoPersonRule });
+  const settings = createSettingsService(db, config, approvals);
+  const authzDomain = createAuthzServices({
+    db,
+    logger: deps.logger,
+    databaseUrl: config.databaseUrl,
+    bus: deps.bus,
+    approvals,
+  });
+  const authz = authzDomain.authz;
+  const grants = createGrantService({ db, approvals, onPolicyChange: authz.generationChanged });
+  const orgs = createOrgServices({
+    db,
+    platformTenantId: deps.platformTenantId,
+    pbkdf2Iterations: config.pbkdf2Iterations,
+  });
+  const people = createPeopleFromIdentity(db, fields, config.pbkdf2Iterations);
+  return { auth, mfa, sessions, settings, authz, authzDomain, fields, approvals, grants, orgs, people };
 }

@@ -1,5 +1,6 @@
 import {
   ApartmentOutlined,
+  ApiOutlined,
   AppstoreOutlined,
   AuditOutlined,
   BgColorsOutlined,
@@ -9,9 +10,12 @@ import {
   FileProtectOutlined,
   FileSearchOutlined,
   FilterOutlined,
+  IdcardOutlined,
   KeyOutlined,
   LockOutlined,
+  PartitionOutlined,
   SafetyCertificateOutlined,
+  SolutionOutlined,
   TeamOutlined,
 } from "@ant-design/icons";
 import type { ResourceProps } from "@refinedev/core";
@@ -24,7 +28,8 @@ import type { AdminRole, Subject } from "../../policies/subjects";
  * the conditions (actorRole = auditadmin for secadmin, ≠ auditadmin for auditadmin) tell them apart.
  */
 export interface MenuAbility {
-  action: "read";
+  /** "update" for a page meant for those who manage the subject rather than everyone who may read it. */
+  action: "read" | "update";
   subject: Subject;
   sample?: Record<string, unknown>;
 }
@@ -42,6 +47,7 @@ export interface ConsoleResource {
 }
 
 const read = (subject: Subject, sample?: Record<string, unknown>): MenuAbility => ({ action: "read", subject, sample });
+const manage = (subject: Subject): MenuAbility => ({ action: "update", subject });
 
 function entry(
   workspace: AdminRole,
@@ -57,13 +63,17 @@ function entry(
 /** In menu order. Audit pages share one API list; the server filters it by the caller's rules. */
 export const RESOURCES: readonly ConsoleResource[] = [
   entry("sysadmin", "tenants", "/system/tenants", read("Tenant"), <ClusterOutlined />),
-  entry("sysadmin", "org-units", "/system/org-units", read("OrgUnit"), <ApartmentOutlined />),
-  entry("sysadmin", "users", "/system/users", read("User"), <TeamOutlined />),
+  // The directory pages are for those who manage it; secadmin reads it only to pick grantees and subjects.
+  entry("sysadmin", "org-units", "/system/org-units", manage("OrgUnit"), <ApartmentOutlined />, "departments"),
+  entry("sysadmin", "dimensions", "/system/dimensions", manage("Dimension"), <PartitionOutlined />),
+  entry("sysadmin", "posts", "/system/posts", manage("Post"), <IdcardOutlined />),
+  entry("sysadmin", "users", "/system/users", manage("User"), <TeamOutlined />),
   entry("sysadmin", "apps", "/system/apps", read("App"), <AppstoreOutlined />),
   entry("sysadmin", "monitors", "/system/monitors", read("Monitor"), <DashboardOutlined />),
   entry("sysadmin", "backups", "/system/backups", read("Backup"), <CloudServerOutlined />),
   entry("secadmin", "policies", "/security/policies", read("Policy"), <SafetyCertificateOutlined />),
-  entry("secadmin", "grants", "/security/grants", read("Grant"), <KeyOutlined />),
+  entry("secadmin", "scoped-admins", "/security/scoped-admins", read("Grant"), <KeyOutlined />),
+  entry("secadmin", "api-clients", "/security/api-clients", read("ApiClient"), <ApiOutlined />),
   entry("secadmin", "security-settings", "/security/settings", read("SecuritySetting"), <LockOutlined />),
   entry("secadmin", "watermarks", "/security/watermarks", read("Watermark"), <BgColorsOutlined />),
   entry("secadmin", "sensitive-words", "/security/sensitive-words", read("SensitiveWord"), <FilterOutlined />),
@@ -90,6 +100,8 @@ export const RESOURCES: readonly ConsoleResource[] = [
     read("ComplianceReport"),
     <FileProtectOutlined />,
   ),
+  // Two-person rule: every admin role reads proposals; the page frames itself in the reader's own workspace.
+  entry("sysadmin", "approvals", "/approvals", read("Approval"), <SolutionOutlined />),
 ];
 
 export function findResource(name: string | undefined): ConsoleResource | undefined {

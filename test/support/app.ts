@@ -7,7 +7,7 @@ import { parseKek } from "../../api/src/crypto/keys";
 import { createServices, type Services } from "../../api/src/services";
 import type { AdminRole } from "../../policies/subjects";
 import { silentLogger, type TestDatabase, testDatabase } from "./db";
-import { INIT_PASSWORDS } from "./server-process";
+import { INIT_PASSWORDS, newSm2Key, type Sm2Key, signChallenge } from "./server-process";
 
 export { INIT_PASSWORDS };
 /** What helpers change them to. */
@@ -22,8 +22,18 @@ export interface TestApp extends TianshuApp {
   config: Config;
   platformTenantId: string;
   http: ReturnType<typeof supertest>;
-  /** A supertest agent signed in as `role`; with `changed` (default) the one-time password is changed. */
-  signIn(role: AdminRole, opts?: { changed?: boolean }): Promise<ReturnType<typeof supertest.agent>>;
+  /**
+   * A supertest agent signed in as `role`, second factor included: the first sign-in of a role on a
+   * database registers an SM2 key for it (the test client's "USB key"), later ones sign a challenge
+   * with it — so any number of sign-ins within one TOTP step work without weakening replay checks.
+   * With `changed` (default) the one-time password is changed; with `mfa: false` the agent stops
+   * after the password (its session waits for the second factor).
+   * The tenant's concurrent-session limit applies (default 3 per account): a fourth fully signed-in
+   * agent of one role ends the oldest one's session.
+   */
+  signIn(role: AdminRole, opts?: { changed?: boolean; mfa?: boolean }): Promise<ReturnType<typeof supertest.agent>>;
+  /** The SM2 key the harness registered for `role` (after its first signIn), to sign challenges in tests. */
+  sm2KeyOf(role: AdminRole): Sm2Key | undefined;
   close(): Promise<void>;
 }
 
@@ -54,7 +64,13 @@ export async function startTestApp(
     version: "test",
   });
   const http = supertest(tianshu.app);
-  const changed = new Set<AdminRole>();
+  // What the accounts of this database have been through: shared by API instances on one database.
+  let state = harnessState.get(database);
+  if (!state) {
+    state = { changed: new Set(), keys: new Map() };
+    harnessState.set(database, state);
+  }
+  const { changed, keys } = state;
   return {
     ...tianshu,
     database,
@@ -67,6 +83,7 @@ export async function startTestApp(
       const password = changed.has(role) ? NEW_PASSWORD : INIT_PASSWORDS[role];
       const login = await agent.post("/api/v1/auth/login").send({ username: role, password });
       if (login.status !== 200) throw new Error(`sign-in as ${role} failed: ${login.status} ${login.text}`);
+      if (opts.mfa !== false) await secondFactor(agent, role, login.body.next, keys);
       if (opts.changed !== false && !changed.has(role)) {
         const res = await agent
           .post("/api/v1/auth/password")
@@ -76,8 +93,44 @@ export async function startTestApp(
       }
       return agent;
     },
+    sm2KeyOf: (role) => keys.get(role),
     close: () => (opts.database ? Promise.resolve() : database.close()),
   };
+}
+
+interface HarnessState {
+  changed: Set<AdminRole>;
+  keys: Map<AdminRole, Sm2Key>;
+}
+const harnessState = new WeakMap<TestDatabase, HarnessState>();
+
+async function secondFactor(
+  agent: ReturnType<typeof supertest.agent>,
+  role: AdminRole,
+  next: unknown,
+  keys: Map<AdminRole, Sm2Key>,
+): Promise<void> {
+  if (next !== "mfa-enroll" && next !== "mfa-verify") return;
+  let key = keys.get(role);
+  if (next === "mfa-verify" && !key) {
+    throw new Error(`${role} has a second factor the test harness does not hold (enrolled by a test?)`);
+  }
+  const challenge = await agent.post("/api/v1/auth/mfa/sm2/challenge");
+  if (challenge.status !== 200) throw new Error(`SM2 challenge for ${role}: ${challenge.status} ${challenge.text}`);
+  const { challengeId, nonce } = challenge.body as { challengeId: string; nonce: string };
+  if (next === "mfa-enroll") {
+    key ??= newSm2Key();
+    const res = await agent
+      .post("/api/v1/auth/mfa/sm2/register")
+      .send({ publicKey: key.publicKey, label: "test harness key", challengeId, signature: signChallenge(nonce, key) });
+    if (res.status !== 201) throw new Error(`SM2 enrolment for ${role} failed: ${res.status} ${res.text}`);
+    keys.set(role, key);
+  } else if (key) {
+    const res = await agent
+      .post("/api/v1/auth/mfa/sm2/verify")
+      .send({ challengeId, signature: signChallenge(nonce, key) });
+    if (res.status !== 204) throw new Error(`SM2 verification for ${role} failed: ${res.status} ${res.text}`);
+  }
 }
 
 /** Number of rows in the audit log, to assert that something was (or was not) recorded. */

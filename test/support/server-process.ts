@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import smCrypto from "sm-crypto";
 import type { AdminRole } from "../../policies/subjects";
 
 /** Tianshu's real entry point as an operator runs it, for process, browser and benchmark runs. */
@@ -14,6 +15,56 @@ export const INIT_PASSWORDS: Record<AdminRole, string> = {
   secadmin: "Init-Sec-Pass-2026!",
   auditadmin: "Init-Aud-Pass-2026!",
 };
+
+/** An SM2 key pair a test client holds as its second factor (sm-crypto, hex). */
+export interface Sm2Key {
+  publicKey: string;
+  privateKey: string;
+}
+
+export function newSm2Key(): Sm2Key {
+  const { publicKey, privateKey } = smCrypto.sm2.generateKeyPairHex();
+  return { publicKey, privateKey };
+}
+
+/** Signs a server challenge exactly as a client does: SM3 with Z of the GM/T 0003 default user ID. */
+export function signChallenge(nonce: string, key: Sm2Key): string {
+  return smCrypto.sm2.doSignature(nonce, key.privateKey, { hash: true });
+}
+
+/**
+ * Completes the second factor of a session over plain HTTP (process, browser-less and benchmark
+ * runs): registers `key` when the sign-in asks for enrolment, or signs a challenge with it.
+ */
+export async function completeSecondFactorOverHttp(
+  baseUrl: string,
+  cookie: string,
+  next: string | null,
+  key: Sm2Key,
+): Promise<void> {
+  if (next !== "mfa-enroll" && next !== "mfa-verify") return;
+  const post = async (path: string, body?: unknown) => {
+    const res = await fetch(`${baseUrl}/api/v1/auth/mfa/${path}`, {
+      method: "POST",
+      headers: { cookie, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : null,
+    });
+    if (!res.ok) throw new Error(`second factor: ${path} answered ${res.status} ${await res.text()}`);
+    return res.status === 204 ? null : ((await res.json()) as Record<string, string>);
+  };
+  const challenge = (await post("sm2/challenge")) as { challengeId: string; nonce: string };
+  const signature = signChallenge(challenge.nonce, key);
+  if (next === "mfa-enroll") {
+    await post("sm2/register", {
+      publicKey: key.publicKey,
+      label: "test client",
+      challengeId: challenge.challengeId,
+      signature,
+    });
+  } else {
+    await post("sm2/verify", { challengeId: challenge.challengeId, signature });
+  }
+}
 
 export async function freePort(): Promise<number> {
   const probe = net.createServer();
@@ -52,7 +103,8 @@ export function spawnMain(env: Record<string, string>): MainProcess {
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-export async function waitReady(baseUrl: string, proc: MainProcess, ms = 60_000): Promise<void> {
+// Generous: a cold start (tsx compile, migrations, PGlite) on a loaded 2-core CI machine can take a minute.
+export async function waitReady(baseUrl: string, proc: MainProcess, ms = 150_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`server exited early:\n${proc.stderr()}`);

@@ -1,10 +1,11 @@
 import type { FieldError } from "../http/errors";
 
 /**
- * The 等保三级 baseline password rules. The identity issue makes them configurable by secadmin;
- * these are the defaults and the floor.
+ * Password rules. secadmin configures them per tenant (SecuritySettings.passwordPolicy); the
+ * 等保三级 defaults below apply when no policy is passed. History and age are checked by the service.
  */
 export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_MIN_CLASSES = 3;
 export const PASSWORD_MAX_LENGTH = 128;
 
 const CLASSES: [RegExp, string][] = [
@@ -14,20 +15,31 @@ const CLASSES: [RegExp, string][] = [
   [/[^A-Za-z0-9]/, "symbol"],
 ];
 
-export function checkPassword(password: string, ctx: { username: string; currentPassword?: string }): FieldError[] {
+export interface PasswordRules {
+  minLength: number;
+  minClasses: number;
+}
+
+const CLASS_NAMES_ZH = ["", "一", "两", "三", "四"];
+
+export function checkPassword(
+  password: string,
+  ctx: { username: string; currentPassword?: string },
+  rules: PasswordRules = { minLength: PASSWORD_MIN_LENGTH, minClasses: PASSWORD_MIN_CLASSES },
+): FieldError[] {
   const errors: FieldError[] = [];
   const add = (message: string, zh: string) => errors.push({ path: "body.newPassword", message, zh });
-  if (password.length < PASSWORD_MIN_LENGTH) {
-    add(`Use at least ${PASSWORD_MIN_LENGTH} characters.`, `密码长度至少 ${PASSWORD_MIN_LENGTH} 位。`);
+  if (password.length < rules.minLength) {
+    add(`Use at least ${rules.minLength} characters.`, `密码长度至少 ${rules.minLength} 位。`);
   }
   if (password.length > PASSWORD_MAX_LENGTH) {
     add(`Use at most ${PASSWORD_MAX_LENGTH} characters.`, `密码长度不能超过 ${PASSWORD_MAX_LENGTH} 位。`);
   }
   const classes = CLASSES.filter(([re]) => re.test(password)).length;
-  if (classes < 3) {
+  if (classes < rules.minClasses) {
     add(
-      "Use at least three of: lower-case letters, upper-case letters, digits, symbols.",
-      "须包含大写字母、小写字母、数字、符号中的至少三类。",
+      `Use at least ${rules.minClasses} of: lower-case letters, upper-case letters, digits, symbols.`,
+      `须包含大写字母、小写字母、数字、符号中的至少${CLASS_NAMES_ZH[rules.minClasses] ?? rules.minClasses}类。`,
     );
   }
   if (ctx.username && password.toLowerCase().includes(ctx.username.toLowerCase())) {

@@ -1,9 +1,19 @@
 import type { CookieOptions } from "express";
 import type { Config } from "../config";
+import type { Principal } from "../http/context";
 import { SESSION_COOKIE } from "../http/openapi";
 import type { RouteTable } from "../http/route";
-import { ChangePasswordBody, LoginBody, LoginResponse, MeResponse } from "./schemas";
 import type { Services } from "../services";
+import type { SignInState } from "./login-state";
+import { ChangePasswordBody, LoginBody, LoginResponse, MeResponse } from "./schemas";
+
+function identity(p: Omit<Principal, "sessionId">, state: SignInState) {
+  return {
+    user: { id: p.userId, username: p.username, displayName: p.displayName, tenantId: p.tenantId },
+    role: p.role,
+    ...state,
+  };
+}
 
 export function registerAuthRoutes(
   routes: RouteTable,
@@ -22,26 +32,21 @@ export function registerAuthRoutes(
     method: "post",
     path: "/api/v1/auth/login",
     operationId: "login",
-    summary: "Sign in with username and password; sets the session cookie",
+    summary: "Sign in with username and password; sets the session cookie. `next` says what the sign-in still needs",
     tags: ["auth"],
     access: { public: true },
     body: LoginBody,
     response: {
       status: 200,
-      description: "Signed in",
+      description: "Password accepted",
       schema: LoginResponse,
       headers: { "set-cookie": "Session cookie" },
     },
-    problems: [401, 429],
+    problems: [401, 403, 429],
     async handler({ body, ctx, res }) {
       const outcome = await auth.login(body, ctx);
       res.cookie(SESSION_COOKIE, outcome.token, cookie(outcome.maxAgeMs));
-      const p = outcome.principal;
-      return {
-        user: { id: p.userId, username: p.username, displayName: p.displayName, tenantId: p.tenantId },
-        role: p.role,
-        mustChangePassword: p.mustChangePassword,
-      };
+      return identity(outcome.principal, outcome.state);
     },
   });
 
@@ -51,7 +56,7 @@ export function registerAuthRoutes(
     operationId: "logout",
     summary: "End the current session",
     tags: ["auth"],
-    access: { authenticated: true, allowDuringPasswordChange: true },
+    access: { authenticated: true, allowDuringPasswordChange: true, allowDuringMfa: true },
     response: { status: 204, description: "Signed out" },
     async handler({ ctx, res }) {
       await auth.logout(ctx);
@@ -64,19 +69,18 @@ export function registerAuthRoutes(
     method: "get",
     path: "/api/v1/auth/me",
     operationId: "getMe",
-    summary: "The caller's identity, role and packed CASL rules",
+    summary: "The caller's identity, role, sign-in state and packed CASL rules",
     tags: ["auth"],
-    access: { authenticated: true, allowDuringPasswordChange: true },
+    access: { authenticated: true, allowDuringPasswordChange: true, allowDuringMfa: true },
     response: { status: 200, description: "The caller", schema: MeResponse },
     async handler({ ctx }) {
       const p = ctx.principal;
       if (!p) throw new Error("guarded route reached without a principal");
+      const state = await auth.stateOf(p);
       return {
-        user: { id: p.userId, username: p.username, displayName: p.displayName, tenantId: p.tenantId },
-        role: p.role,
-        mustChangePassword: p.mustChangePassword,
-        // Until the password is changed the console gets no rules, matching what the server allows.
-        rules: p.mustChangePassword ? [] : await authz.packedRulesFor(p, { ip: ctx.ip, now: new Date() }),
+        ...identity(p, state),
+        // Until the sign-in is complete the console gets no rules, matching what the server allows.
+        rules: state.next !== null ? [] : await authz.packedRulesFor(p, { ip: ctx.ip, now: new Date() }),
       };
     },
   });
@@ -85,8 +89,9 @@ export function registerAuthRoutes(
     method: "post",
     path: "/api/v1/auth/password",
     operationId: "changePassword",
-    summary: "Change the caller's own password (required after a one-time password)",
+    summary: "Change the caller's own password (required after a one-time password or when it expired)",
     tags: ["auth"],
+    // After the second factor: a password alone must not be enough to replace the password.
     access: { authenticated: true, allowDuringPasswordChange: true },
     body: ChangePasswordBody,
     response: { status: 204, description: "Password changed; other sessions of the account are revoked" },

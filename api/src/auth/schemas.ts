@@ -30,9 +30,22 @@ export const LoginResponse = z
     user: UserSummary,
     role: z.enum(ADMIN_ROLES).nullable(),
     mustChangePassword: z.boolean(),
+    mfa: z.object({
+      required: z.boolean(),
+      verified: z.boolean(),
+      enrolled: z.array(z.enum(["totp", "sm2"])).describe("Kinds of confirmed second factors"),
+    }),
+    next: z
+      .enum(["mfa-verify", "mfa-enroll", "change-password"])
+      .nullable()
+      .describe("The step the sign-in waits for; null: complete. Until then other routes answer 403"),
+    passwordExpiresAt: z.string().nullable().describe("ISO 8601 UTC; null when the password does not expire"),
+    passwordExpiryWarning: z.boolean().describe("The password expires within the policy's warning window"),
   })
   .openapi("LoginResponse");
 
 export const MeResponse = LoginResponse.extend({
-  rules: z.array(z.array(z.unknown())).describe("CASL rules packed with @casl/ability/extra packRules"),
+  rules: z
+    .array(z.array(z.unknown()))
+    .describe("CASL rules packed with @casl/ability/extra packRules; [] until next is null"),
 }).openapi("MeResponse");

@@ -1,10 +1,10 @@
 import crypto from "node:crypto";
 import { sql } from "kysely";
 import { ADMIN_ROLES, type AdminRole } from "../../../policies/subjects";
-import { record } from "../audit/record";
+import { type AuditEvent, record } from "../audit/record";
 import { hashPassword } from "../auth/password";
 import { generatePassword } from "../auth/password-policy";
-import type { Db } from "../db/pool";
+import type { Db, Tx } from "../db/pool";
 import { withTx } from "../db/tx";
 
 export const PLATFORM_TENANT_CODE = "default";
@@ -15,10 +15,79 @@ const DISPLAY_NAMES: Record<AdminRole, string> = {
   auditadmin: "安全审计员",
 };
 
+export interface CreatedAdmin {
+  /** The account's username: the role name itself (usernames are unique per tenant). */
+  username: AdminRole;
+  userId: string;
+  password: string;
+  /** False when the password came from the caller (the TIANSHU_INIT_PASSWORD_* variables). */
+  generated: boolean;
+}
+
 export interface BootstrapResult {
   platformTenantId: string;
   /** Only on the very first start: the one-time passwords that were generated (not those from env). */
-  created: { username: AdminRole; password: string; generated: boolean }[];
+  created: Omit<CreatedAdmin, "userId">[];
+}
+
+/** Who creates admin accounts, for their audit events: the system at first start, or an admin. */
+export type AdminCreator = Pick<
+  AuditEvent,
+  "actorId" | "actorName" | "actorRole" | "ip" | "userAgent" | "requestId"
+> & { action: string };
+
+const SYSTEM: AdminCreator = {
+  actorId: null,
+  actorName: "system",
+  actorRole: null,
+  action: "system.bootstrap.admin",
+};
+
+/**
+ * Creates one account per admin role in `roles` inside `tenantId`, each with a one-time password that
+ * must be changed at first sign-in, audited in the caller's transaction. Used at first start for the
+ * platform tenant and when the platform sysadmin creates a tenant.
+ */
+export async function createAdminAccounts(
+  tx: Tx,
+  tenantId: string,
+  opts: {
+    roles: readonly AdminRole[];
+    iterations: number;
+    passwords?: Partial<Record<AdminRole, string | undefined>>;
+    creator?: AdminCreator;
+  },
+): Promise<CreatedAdmin[]> {
+  const creator = opts.creator ?? SYSTEM;
+  const created: CreatedAdmin[] = [];
+  for (const role of opts.roles) {
+    const given = opts.passwords?.[role];
+    const password = given ?? generatePassword((max) => crypto.randomInt(max));
+    const user = await tx
+      .insertInto("users")
+      .values({
+        tenant_id: tenantId,
+        username: role,
+        display_name: DISPLAY_NAMES[role],
+        password_hash: await hashPassword(password, opts.iterations),
+        must_change_password: true,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await tx.insertInto("role_assignments").values({ tenant_id: tenantId, user_id: user.id, role }).execute();
+    const { action, ...actor } = creator;
+    await record(tx, {
+      ...actor,
+      tenantId,
+      action,
+      targetType: "User",
+      targetId: user.id,
+      result: "success",
+      detail: { role, username: role, passwordSource: given ? "environment" : "generated" },
+    });
+    created.push({ username: role, userId: user.id, password, generated: given === undefined });
+  }
+  return created;
 }
 
 /**
@@ -52,36 +121,14 @@ export async function bootstrapPlatform(
       .where("tenant_id", "=", tenant.id)
       .execute();
     const have = new Set(existing.map((r) => r.role));
-    const created: BootstrapResult["created"] = [];
-    for (const role of ADMIN_ROLES) {
-      if (have.has(role)) continue;
-      const given = initPasswords[role];
-      const password = given ?? generatePassword((max) => crypto.randomInt(max));
-      const user = await tx
-        .insertInto("users")
-        .values({
-          tenant_id: tenant.id,
-          username: role,
-          display_name: DISPLAY_NAMES[role],
-          password_hash: await hashPassword(password, iterations),
-          must_change_password: true,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      await tx.insertInto("role_assignments").values({ tenant_id: tenant.id, user_id: user.id, role }).execute();
-      await record(tx, {
-        tenantId: tenant.id,
-        actorId: null,
-        actorName: "system",
-        actorRole: null,
-        action: "system.bootstrap.admin",
-        targetType: "User",
-        targetId: user.id,
-        result: "success",
-        detail: { role, passwordSource: given ? "environment" : "generated" },
-      });
-      created.push({ username: role, password, generated: given === undefined });
-    }
-    return { platformTenantId: tenant.id, created };
+    const created = await createAdminAccounts(tx, tenant.id, {
+      roles: ADMIN_ROLES.filter((role) => !have.has(role)),
+      iterations,
+      passwords: initPasswords,
+    });
+    return {
+      platformTenantId: tenant.id,
+      created: created.map(({ username, password, generated }) => ({ username, password, generated })),
+    };
   });
 }

@@ -37,7 +37,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   mfa_challenges: cols("id session_id nonce expires_at used_at"),
   mfa_factors: cols("id tenant_id user_id kind label secret confirmed_at last_step created_at"),
   mfa_recovery_codes: cols("id user_id code_hash used_at created_at"),
-  org_changes: cols("seq tenant_id xid occurred_at entity entity_id op data"),
+  org_changes: cols("seq tenant_id occurred_at entity entity_id op data"),
   password_history: cols("id user_id password_hash created_at"),
   policies: cols("id tenant_id name description published_version version created_at updated_at"),
   policy_generations: cols("tenant_id generation updated_at"),
@@ -50,7 +50,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   ),
   security_settings: cols("tenant_id settings version updated_at updated_by"),
   sessions: cols(
-    "id tenant_id user_id created_at last_seen_at idle_timeout_seconds expires_at revoked_at ip user_agent mfa_verified_at mfa_method",
+    "id tenant_id user_id created_at last_seen_at idle_timeout_seconds expires_at revoked_at ip user_agent mfa_verified_at mfa_method mfa_required mfa_failures revoke_reason",
   ),
   tenants: cols("id code name created_at status version updated_at"),
   users: cols(

@@ -42,7 +42,6 @@ const CONNECTION_ERROR_CODES = new Set([
   "ENOTFOUND",
   "ETIMEDOUT",
   "EPIPE",
-  "ENOENT",
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
@@ -56,8 +55,11 @@ const CONNECTION_ERROR_CODES = new Set([
 /** True when the error means "the database is unreachable", as opposed to a bad query. */
 export function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
+  const { code, syscall } = err as { code?: unknown; syscall?: unknown };
   if (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) return true;
+  // A missing unix socket (embedded database gone) is ENOENT from connect(); ENOENT from anything
+  // else — a file the console serves, say — is not the database.
+  if (code === "ENOENT" && syscall === "connect") return true;
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(
     err.message,
   );

@@ -67,6 +67,9 @@ export interface SessionsTable {
   // 0003 identity
   mfa_verified_at: Date | null;
   mfa_method: "totp" | "sm2" | "recovery" | null;
+  mfa_required: Generated<boolean>;
+  mfa_failures: Generated<number>;
+  revoke_reason: string | null;
 }
 
 export interface AuditEventsTable {
@@ -185,7 +188,6 @@ export interface OrgChangesTable {
   /** bigint identity, as a string */
   seq: ColumnType<string, never, never>;
   tenant_id: string;
-  xid: ColumnType<string, never, never>;
   occurred_at: ColumnType<Date, never, never>;
   entity: "tenant" | "dimension" | "department" | "post" | "user" | "membership";
   entity_id: string;

@@ -10,6 +10,10 @@ export interface Principal {
   displayName: string;
   role: AdminRole | null;
   mustChangePassword: boolean;
+  /** This session must present a second factor (admin role, tenant policy, or an enrolled factor). */
+  mfaRequired: boolean;
+  /** How this session proved its second factor; null until it has (or when none is required). */
+  mfaMethod: "totp" | "sm2" | "recovery" | null;
 }
 
 export interface RequestContext {
@@ -18,6 +22,16 @@ export interface RequestContext {
   userAgent: string | null;
   principal: Principal | null;
   ability: AppAbility | null;
+  /** A business app authenticated by its API client credentials (the PDP's callers); set by apiClientLoader. */
+  apiClient?: ApiClientPrincipal | null;
+}
+
+/** A business app's credentials, as the policy decision point sees them. */
+export interface ApiClientPrincipal {
+  id: string;
+  tenantId: string;
+  name: string;
+  scopes: string[];
 }
 
 declare global {

@@ -42,6 +42,11 @@ export class Conflict extends AppError {
   readonly status = 409;
   readonly title = "Conflict";
 }
+/** 428: a change to a versioned resource must say which version it was made against (If-Match). */
+export class PreconditionRequired extends AppError {
+  readonly status = 428;
+  readonly title = "Precondition Required";
+}
 export class PayloadTooLarge extends AppError {
   readonly status = 413;
   readonly title = "Content Too Large";

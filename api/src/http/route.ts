@@ -1,8 +1,8 @@
 import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
-import type { Request, Response, Router } from "express";
+import express, { type Request, type Response, type Router } from "express";
 import type { Action, Subject } from "../../../policies/subjects";
 import type { RequestContext } from "./context";
-import { Forbidden, Invalid, Unauthorized, UnsupportedMediaType } from "./errors";
+import { Forbidden, Invalid, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from "./errors";
 import { ProblemSchema, toOpenApiPath } from "./openapi";
 import type { z } from "./zod";
 import { fieldErrors } from "./zod-messages";
@@ -10,14 +10,18 @@ import { fieldErrors } from "./zod-messages";
 /**
  * Every route states who may call it when it is registered (ARCHITECTURE §4.2):
  * - `public`: anyone, e.g. login and health;
- * - `authenticated`: any signed-in account acting on itself (me, logout, own password);
+ * - `authenticated`: any signed-in account acting on itself (me, logout, own password); until the
+ *   sign-in is complete (second factor, then a required password change) only routes that say so
+ *   with allowDuringMfa / allowDuringPasswordChange answer;
  * - `ability`: the CASL (action, subject) the caller's role must hold.
  * The service still checks the loaded resource (tenant, conditions); this is the first gate.
  */
 export type Access =
   | { public: true }
-  | { authenticated: true; allowDuringPasswordChange?: boolean }
-  | { ability: { action: Action; subject: Subject } };
+  | { authenticated: true; allowDuringPasswordChange?: boolean; allowDuringMfa?: boolean }
+  | { ability: { action: Action; subject: Subject } }
+  /** A business app by its API client credentials (Authorization: Bearer), holding `scope`. */
+  | { apiClient: { scope: "authz:check" } };
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -32,6 +36,8 @@ export interface RouteDef<P extends AnyObject, Q extends AnyObject, B extends z.
   params?: P;
   query?: Q;
   body?: B;
+  /** A raw (non-JSON) body, e.g. a CSV or XLSX upload: the handler gets it as `upload`. */
+  upload?: UploadSpec;
   response: { status: number; description: string; schema?: R; headers?: Record<string, string> };
   /** Problem statuses this route can answer with, for the OpenAPI document. */
   problems?: number[];
@@ -39,10 +45,26 @@ export interface RouteDef<P extends AnyObject, Q extends AnyObject, B extends z.
     params: z.output<P>;
     query: z.output<Q>;
     body: z.output<B>;
+    /** Set when the route declares `upload`: the body bytes and their media type. */
+    upload?: Upload;
     ctx: RequestContext;
     req: Request;
     res: Response;
   }) => Promise<z.input<R> | undefined>;
+}
+
+export interface UploadSpec {
+  /** Accepted media types, e.g. ["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]. */
+  contentTypes: string[];
+  maxBytes: number;
+}
+
+export interface Upload {
+  buffer: Buffer;
+  /** The media type without parameters, lower-case. */
+  contentType: string;
+  /** The charset parameter, if the client sent one (lower-case). */
+  charset: string | undefined;
 }
 
 export interface RegisteredRoute {
@@ -62,13 +84,14 @@ const STATUS_TEXT: Record<number, string> = {
   404: "Not found",
   409: "Conflict",
   413: "Body too large",
-  415: "Not JSON",
+  415: "Unsupported media type",
   429: "Rate limited",
   503: "Database unavailable",
 };
 
 export class RouteTable {
   readonly routes: RegisteredRoute[] = [];
+  private apiClientScheme = false;
 
   constructor(
     private readonly router: Router,
@@ -79,8 +102,18 @@ export class RouteTable {
   add<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType>(
     def: RouteDef<P, Q, B, R>,
   ): void {
-    if (!("public" in def.access) && !("authenticated" in def.access) && !("ability" in def.access)) {
+    if (
+      !("public" in def.access) &&
+      !("authenticated" in def.access) &&
+      !("ability" in def.access) &&
+      !("apiClient" in def.access)
+    ) {
       throw new Error(`route ${def.operationId} declares no access`);
+    }
+    if (def.upload && def.body) throw new Error(`route ${def.operationId} declares both body and upload`);
+    if ("apiClient" in def.access && !this.apiClientScheme) {
+      this.registry.registerComponent("securitySchemes", "apiClient", { type: "http", scheme: "bearer" });
+      this.apiClientScheme = true;
     }
     this.routes.push({ method: def.method, path: def.path, operationId: def.operationId, access: def.access });
     this.registry.registerPath(this.openApiFor(def));
@@ -99,10 +132,12 @@ export class RouteTable {
         }
         body = parseOrThrow(def.body, req.body, "body");
       }
+      const upload = def.upload ? await readUpload(req, res, def.upload) : undefined;
       const result = await def.handler({
         params: params as z.output<P>,
         query: query as z.output<Q>,
         body: body as z.output<B>,
+        ...(upload ? { upload } : {}),
         ctx: req.ctx,
         req,
         res,
@@ -121,16 +156,43 @@ export class RouteTable {
 
   private async guard(req: Request, access: Access): Promise<void> {
     if ("public" in access) return;
+    if ("apiClient" in access) {
+      const client = req.ctx.apiClient;
+      if (!client) {
+        throw new Unauthorized(
+          "API_CLIENT_REQUIRED",
+          "Call this with an API client's credentials: Authorization: Bearer <id>.<secret>.",
+          "请使用 API 客户端凭据调用（Authorization: Bearer <id>.<secret>）。",
+        );
+      }
+      if (!client.scopes.includes(access.apiClient.scope)) {
+        throw new Forbidden(
+          "FORBIDDEN",
+          `This API client lacks the ${access.apiClient.scope} scope.`,
+          "该 API 客户端无此权限范围。",
+        );
+      }
+      return;
+    }
     const principal = req.ctx.principal;
     if (!principal) {
       throw new Unauthorized("UNAUTHENTICATED", "Sign in first.", "请先登录。");
+    }
+    // The second factor comes first, then the password change (the login `next` order).
+    const allowDuringMfa = "authenticated" in access && access.allowDuringMfa === true;
+    if (principal.mfaRequired && principal.mfaMethod === null && !allowDuringMfa) {
+      throw new Forbidden(
+        "MFA_REQUIRED",
+        "Verify your second factor (or enrol one) before doing anything else.",
+        "请先完成第二因素认证（或先绑定第二因素）。",
+      );
     }
     const allowDuringChange = "authenticated" in access && access.allowDuringPasswordChange === true;
     if (principal.mustChangePassword && !allowDuringChange) {
       throw new Forbidden(
         "PASSWORD_CHANGE_REQUIRED",
-        "Change your one-time password before doing anything else.",
-        "请先修改初始密码。",
+        "Change your password (one-time, reset or expired) before doing anything else.",
+        "请先修改密码（初始密码、重置后的密码或已过期的密码）。",
       );
     }
     if ("ability" in access) {
@@ -143,7 +205,7 @@ export class RouteTable {
   }
 
   private openApiFor(def: RouteDef<AnyObject, AnyObject, z.ZodType, z.ZodType>): RouteConfig {
-    const problemStatuses = new Set([400, 503, ...(def.problems ?? [])]);
+    const problemStatuses = new Set([400, 503, ...(def.upload ? [413, 415] : []), ...(def.problems ?? [])]);
     if (!("public" in def.access)) {
       problemStatuses.add(401);
       problemStatuses.add(403);
@@ -176,18 +238,62 @@ export class RouteTable {
       operationId: def.operationId,
       summary: def.summary,
       tags: def.tags,
-      ...("public" in def.access ? { security: [] } : { security: [{ session: [] }] }),
+      ...("public" in def.access
+        ? { security: [] }
+        : "apiClient" in def.access
+          ? { security: [{ apiClient: [] }] }
+          : { security: [{ session: [] }] }),
       request: {
         ...(def.params ? { params: def.params } : {}),
         ...(def.query ? { query: def.query } : {}),
         ...(def.body ? { body: { required: true, content: { "application/json": { schema: def.body } } } } : {}),
+        ...(def.upload
+          ? {
+              body: {
+                required: true,
+                content: Object.fromEntries(
+                  def.upload.contentTypes.map((t) => [t, { schema: { type: "string" as const, format: "binary" } }]),
+                ),
+              },
+            }
+          : {}),
       },
       responses,
       ...("ability" in def.access
         ? { "x-required-ability": def.access.ability }
-        : { "x-access": "public" in def.access ? "public" : "authenticated" }),
+        : {
+            "x-access": "public" in def.access ? "public" : "apiClient" in def.access ? "apiClient" : "authenticated",
+          }),
     };
   }
+}
+
+/**
+ * Reads a raw body after the access guard (an anonymous caller never gets to upload): the media
+ * type must be one the route accepts (415) and the size within its limit (413, also when the
+ * declared Content-Length alone exceeds it, before reading a byte).
+ */
+async function readUpload(req: Request, res: Response, spec: UploadSpec): Promise<Upload> {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (!spec.contentTypes.includes(type)) {
+    throw new UnsupportedMediaType(
+      "UNSUPPORTED_CONTENT_TYPE",
+      `Send the file as one of: ${spec.contentTypes.join(", ")}.`,
+      `文件类型须为：${spec.contentTypes.join("、")}。`,
+    );
+  }
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > spec.maxBytes) {
+    throw new PayloadTooLarge(
+      "BODY_TOO_LARGE",
+      `The file is larger than ${spec.maxBytes} bytes.`,
+      `文件超过 ${spec.maxBytes} 字节的上限。`,
+    );
+  }
+  const parse = express.raw({ type: () => true, limit: spec.maxBytes });
+  await new Promise<void>((resolve, reject) => parse(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1]?.toLowerCase();
+  return { buffer: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), contentType: type, charset };
 }
 
 function parseOrThrow(schema: z.ZodType | undefined, value: unknown, where: string): unknown {

@@ -11,7 +11,7 @@ after(() => app?.close());
 test("every route declares its access: public, authenticated (self-service) or an ability", () => {
   assert.ok(app.routes.routes.length >= 8);
   for (const r of app.routes.routes) {
-    const kinds = ["public", "authenticated", "ability"].filter((k) => k in r.access);
+    const kinds = ["public", "authenticated", "ability", "apiClient"].filter((k) => k in r.access);
     assert.equal(kinds.length, 1, `${r.method} ${r.path} declares ${kinds.join("+") || "nothing"}`);
   }
   const publicRoutes = app.routes.routes.filter((r) => "public" in r.access).map((r) => `${r.method} ${r.path}`);
@@ -22,6 +22,14 @@ test("every route declares its access: public, authenticated (self-service) or a
     "get /readyz",
     "post /api/v1/auth/login",
   ]);
+});
+
+test("API-client routes are only the policy decision point, and it requires credentials", async () => {
+  const clientRoutes = app.routes.routes.filter((r) => "apiClient" in r.access).map((r) => `${r.method} ${r.path}`);
+  assert.deepEqual(clientRoutes, ["post /api/v1/authz/check"]);
+  const bad = await app.http.post("/api/v1/authz/check").set("authorization", "Bearer not-a-credential").send({});
+  assert.equal(bad.status, 401);
+  assert.equal(bad.body.code, "INVALID_CLIENT_CREDENTIALS");
 });
 
 test("every non-public route refuses an anonymous caller with 401", async () => {

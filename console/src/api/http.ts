@@ -12,6 +12,8 @@ export interface ApiRequest {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   body?: unknown;
   query?: URLSearchParams;
+  /** Extra request headers, e.g. `If-Match` for optimistic concurrency. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface ApiRequest {
  * (same-origin only), and any non-2xx answer becomes an ApiError carrying the problem document.
  */
 export async function apiRequest<T>(path: string, request: ApiRequest = {}): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { Accept: "application/json, application/problem+json" };
+  const headers: Record<string, string> = { Accept: "application/json, application/problem+json", ...request.headers };
   if (request.body !== undefined) headers["Content-Type"] = "application/json";
   const search = request.query?.toString();
   const response = await fetch(`${API_BASE}${path}${search ? `?${search}` : ""}`, {
@@ -39,7 +41,7 @@ async function readJson(response: Response): Promise<unknown> {
 }
 
 /** A proxy or crash page may answer with HTML; still produce a problem so callers have one error shape. */
-async function readProblem(response: Response): Promise<Problem> {
+export async function readProblem(response: Response): Promise<Problem> {
   const fallback: Problem = { status: response.status, title: response.statusText || `HTTP ${response.status}` };
   try {
     const body = (await readJson(response)) as Partial<Problem> | undefined;

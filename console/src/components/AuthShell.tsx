@@ -5,7 +5,7 @@ import { BrandMark } from "./BrandMark";
 import { LanguageSwitch } from "./LanguageSwitch";
 
 /** The frame of the pages outside the workspace (sign-in, forced password change). */
-export function AuthShell({ title, children }: { title: string; children: ReactNode }) {
+export function AuthShell({ title, width = 420, children }: { title: string; width?: number; children: ReactNode }) {
   const { token } = theme.useToken();
   const translate = useTranslate();
   return (
@@ -22,7 +22,10 @@ export function AuthShell({ title, children }: { title: string; children: ReactN
         </div>
       </Flex>
       <Flex flex={1} align="center" justify="center" style={{ padding: 24 }}>
-        <Card style={{ width: 420, boxShadow: token.boxShadowSecondary }} styles={{ body: { padding: 32 } }}>
+        <Card
+          style={{ width, maxWidth: "100%", boxShadow: token.boxShadowSecondary }}
+          styles={{ body: { padding: 32 } }}
+        >
           <Flex align="center" gap={12} style={{ marginBottom: 8 }}>
             <BrandMark size={36} />
             <Typography.Title level={3} style={{ margin: 0 }}>

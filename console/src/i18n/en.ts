@@ -1,3 +1,7 @@
+import { authzEn, authzResourcesEn } from "./authz.en";
+import { identityEn } from "./identity.en";
+import { orgEn, orgResourcesEn } from "./org.en";
+import { peopleEn } from "./people.en";
 import type { Messages } from "./messages";
 
 /** English console texts; the `Messages` type keeps the keys in step with zh-CN.ts. */
@@ -50,10 +54,15 @@ export const en: Messages = {
     back: "Back to workspace",
   },
   resources: {
-    tenants: { title: "Tenants", description: "Create, suspend and size tenants; each tenant's data is isolated." },
+    tenants: {
+      title: "Tenants",
+      description:
+        "Create, disable and enable tenants; each tenant's data is isolated and comes with its three admins.",
+    },
     "org-units": {
       title: "Organization",
-      description: "Maintain the department tree: create, move and merge departments, bulk import.",
+      description:
+        "Maintain each dimension's department tree: create, drag to move, reorder, merge, disable; see members.",
     },
     users: {
       title: "Users",
@@ -65,11 +74,8 @@ export const en: Messages = {
     backups: { title: "Backups", description: "Backup schedules, encrypted backup runs and restore drills." },
     policies: {
       title: "Access policies",
-      description: "Write, validate and publish attribute-based access control (ABAC) policies.",
-    },
-    grants: {
-      title: "Grants",
-      description: "Grant roles and permissions to users and departments; approve and revoke grants.",
+      description:
+        "Write, validate, simulate and publish attribute-based access control (ABAC) policies; restore old versions.",
     },
     "security-settings": {
       title: "Security settings",
@@ -92,6 +98,8 @@ export const en: Messages = {
       title: "Compliance reports",
       description: "Generate and export the MLPS level 3 self-assessment, SLA and weekly service reports.",
     },
+    ...orgResourcesEn,
+    ...authzResourcesEn,
   },
   placeholder: {
     later: "This area arrives in a later release.",
@@ -128,4 +136,8 @@ export const en: Messages = {
     unknown: "An unknown error occurred",
     backHome: "Back to home",
   },
+  identity: identityEn,
+  org: orgEn,
+  authz: authzEn,
+  people: peopleEn,
 };

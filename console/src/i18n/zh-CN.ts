@@ -1,3 +1,8 @@
+import { authzResourcesZhCN, authzZhCN } from "./authz.zh-CN";
+import { identityZhCN } from "./identity.zh-CN";
+import { orgResourcesZhCN, orgZhCN } from "./org.zh-CN";
+import { peopleZhCN } from "./people.zh-CN";
+
 /**
  * Chinese (default) console texts. `en.ts` must have exactly the same keys: its type is derived from this object.
  * Placeholders use `{{name}}` and are filled by the i18n provider.
@@ -50,8 +55,11 @@ export const zhCN = {
     back: "返回工作台",
   },
   resources: {
-    tenants: { title: "租户", description: "创建、停用租户并设置配额；各租户的数据彼此隔离。" },
-    "org-units": { title: "组织架构", description: "维护部门树：新建、调整、合并部门，以及批量导入。" },
+    tenants: { title: "租户", description: "创建、停用和启用租户；各租户的数据彼此隔离，新租户自带三员账号。" },
+    "org-units": {
+      title: "组织架构",
+      description: "维护各维度的部门树：新建、拖拽移动、排序、合并、停用，查看部门成员。",
+    },
     users: {
       title: "用户",
       description: "账号的创建、停用、解锁与密码重置；手机号、证件号等个人信息加密存储，列表中脱敏显示。",
@@ -59,8 +67,10 @@ export const zhCN = {
     apps: { title: "应用市场", description: "应用的上架、下架、版本管理与可见范围设置。" },
     monitors: { title: "监控", description: "服务探测、SLA 统计、告警规则与故障记录。" },
     backups: { title: "备份", description: "备份计划、加密备份的执行记录与恢复演练。" },
-    policies: { title: "访问策略", description: "编写、校验和发布基于属性的访问控制（ABAC）策略。" },
-    grants: { title: "授权", description: "向用户和部门授予角色与权限，授权的审批与回收。" },
+    policies: {
+      title: "访问策略",
+      description: "编写、校验、模拟和发布基于属性的访问控制（ABAC）策略，可恢复历史版本。",
+    },
     "security-settings": {
       title: "安全设置",
       description: "密码策略、登录失败锁定、会话超时与双因素认证。",
@@ -79,6 +89,8 @@ export const zhCN = {
       title: "合规报告",
       description: "等保三级自评估、SLA 与服务周报的生成与导出。",
     },
+    ...orgResourcesZhCN,
+    ...authzResourcesZhCN,
   },
   placeholder: {
     later: "该功能将在后续版本中提供。",
@@ -115,4 +127,8 @@ export const zhCN = {
     unknown: "发生未知错误",
     backHome: "返回首页",
   },
+  identity: identityZhCN,
+  org: orgZhCN,
+  authz: authzZhCN,
+  people: peopleZhCN,
 };

@@ -6,15 +6,18 @@ import {
   endSession,
   getSession,
   type LoginBody,
-  markPasswordChangeRequired,
+  markStepRequired,
   passwordChanged,
   refreshSession,
   startSession,
 } from "../session/session";
+import { landingRoute, nextStepOf, STEP_ROUTES, stepOfProblem } from "../session/steps";
 
 export interface LoginVariables {
   username: string;
   password: string;
+  /** Where to go once every sign-in step is done (the page that sent the visitor to /login). */
+  to?: string | null;
 }
 
 export interface PasswordVariables {
@@ -33,17 +36,18 @@ export interface Identity {
 
 /**
  * Cookie-session auth against /api/v1/auth. The browser never sees the token (HttpOnly cookie); the console
- * only learns who is signed in from the login answer and /auth/me.
+ * only learns who is signed in, and which sign-in step is still owed, from the login answer and /auth/me.
  */
 export const authProvider: AuthProvider = {
-  login: async ({ username, password }: LoginVariables) => {
+  login: async ({ username, password, to }: LoginVariables) => {
     try {
       const { data } = await apiRequest<LoginBody>("/auth/login", { method: "POST", body: { username, password } });
       forgetUserData();
       startSession(data);
-      // Abilities come only with /me; a failure here is not fatal, the workspace asks again.
-      await refreshSession().catch(() => undefined);
-      return { success: true, redirectTo: data.mustChangePassword ? "/change-password" : "/" };
+      const next = nextStepOf(data);
+      // Abilities come only with /me once every step is done; a failure here is not fatal, the workspace asks again.
+      if (next === null) await refreshSession().catch(() => undefined);
+      return { success: true, redirectTo: landingRoute(next, to) };
     } catch (error) {
       return { success: false, error: error as Error };
     }
@@ -73,9 +77,13 @@ export const authProvider: AuthProvider = {
     if (isApiError(error) && error.statusCode === 401) {
       return { logout: true, redirectTo: "/login", error };
     }
-    if (isApiError(error) && error.code === "PASSWORD_CHANGE_REQUIRED") {
-      markPasswordChangeRequired();
-      return { redirectTo: "/change-password" };
+    const step = isApiError(error) ? stepOfProblem(error.code) : undefined;
+    if (step) {
+      // The server knows exactly which step (verify or enrol); ask it, and fall back to the code's reading.
+      const session = await refreshSession().catch(() => undefined);
+      if (session?.next) return { redirectTo: STEP_ROUTES[session.next] };
+      markStepRequired(step);
+      return { redirectTo: STEP_ROUTES[step] };
     }
     return {};
   },

@@ -1,4 +1,4 @@
-import { KeyOutlined, LogoutOutlined, UserOutlined } from "@ant-design/icons";
+import { LogoutOutlined, SafetyOutlined, UserOutlined } from "@ant-design/icons";
 import { useLogout, useTranslate } from "@refinedev/core";
 import { Avatar, Button, Divider, Layout, Space, Tag, Typography, theme } from "antd";
 import { useNavigate } from "react-router";
@@ -8,7 +8,7 @@ import { LanguageSwitch } from "../LanguageSwitch";
 
 const ROLE_COLORS: Record<AdminRole, string> = { sysadmin: "blue", secadmin: "gold", auditadmin: "purple" };
 
-/** Top bar: workspace name on the left; language, who is signed in (name and role), password, sign-out. */
+/** Top bar: workspace name on the left; language, who is signed in (name and role), my security, sign-out. */
 export function WorkspaceHeader() {
   const { token } = theme.useToken();
   const translate = useTranslate();
@@ -46,8 +46,13 @@ export function WorkspaceHeader() {
             {translate(`roles.${role ?? "none"}`)}
           </Tag>
         </Space>
-        <Button type="text" icon={<KeyOutlined />} onClick={() => navigate("/change-password")}>
-          {translate("header.changePassword")}
+        <Button
+          type="text"
+          icon={<SafetyOutlined />}
+          onClick={() => navigate("/account/security")}
+          data-testid="my-security"
+        >
+          {translate("identity.mySecurity.menu")}
         </Button>
         <Button type="text" icon={<LogoutOutlined />} loading={isPending} onClick={() => logout()} data-testid="logout">
           {translate("header.logout")}

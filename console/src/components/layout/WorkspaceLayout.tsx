@@ -3,6 +3,7 @@ import { Layout, Typography, theme } from "antd";
 import { useState } from "react";
 import { Outlet } from "react-router";
 import { BrandMark } from "../BrandMark";
+import { PasswordExpiryBanner } from "../PasswordExpiryBanner";
 import { WorkspaceHeader } from "./WorkspaceHeader";
 import { WorkspaceMenu } from "./WorkspaceMenu";
 
@@ -40,6 +41,7 @@ export function WorkspaceLayout() {
       <Layout>
         <WorkspaceHeader />
         <Layout.Content style={{ margin: 24 }}>
+          <PasswordExpiryBanner />
           <Outlet />
         </Layout.Content>
         <Layout.Footer style={{ textAlign: "center", color: token.colorTextTertiary, paddingTop: 0 }}>

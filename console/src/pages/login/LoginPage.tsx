@@ -2,25 +2,36 @@ import { LockOutlined, UserOutlined } from "@ant-design/icons";
 import { useLogin, useTranslate } from "@refinedev/core";
 import { Alert, Button, Form, Input } from "antd";
 import { useState } from "react";
+import { useSearchParams } from "react-router";
 import { AuthShell } from "../../components/AuthShell";
 import { useErrorText } from "../../hooks/useErrorText";
 import type { LoginVariables } from "../../providers/authProvider";
 
-/** Username and password sign-in; a failure shows the server's own message (zh or en). */
+type LoginForm = Pick<LoginVariables, "username" | "password">;
+
+/**
+ * Username and password: the first sign-in step. The answer says which step is owed next (second factor,
+ * enrolment, password change); a failure shows the server's own message (zh or en), which never says
+ * whether the account exists.
+ */
 export function LoginPage() {
   const translate = useTranslate();
   const errorText = useErrorText();
   const { mutate: login, isPending } = useLogin<LoginVariables>();
   const [error, setError] = useState<unknown>();
+  const [search] = useSearchParams();
 
-  const submit = (values: LoginVariables) => {
+  const submit = (values: LoginForm) => {
     setError(undefined);
-    login(values, {
-      onSuccess: (result) => {
-        if (!result.success) setError(result.error ?? new Error("login failed"));
+    login(
+      { ...values, to: search.get("to") },
+      {
+        onSuccess: (result) => {
+          if (!result.success) setError(result.error ?? new Error("login failed"));
+        },
+        onError: setError,
       },
-      onError: setError,
-    });
+    );
   };
 
   return (
@@ -34,7 +45,7 @@ export function LoginPage() {
           description={<span data-testid="login-error">{errorText(error)}</span>}
         />
       )}
-      <Form<LoginVariables> layout="vertical" requiredMark={false} onFinish={submit} data-testid="login-form">
+      <Form<LoginForm> layout="vertical" requiredMark={false} onFinish={submit} data-testid="login-form">
         <Form.Item
           name="username"
           label={translate("login.username")}

@@ -1,0 +1,179 @@
+import { sql } from "kysely";
+import { accessibleWhere } from "../../../policies/compile";
+import { actorOf, record } from "../audit/record";
+import type { Db, DbOrTx, Tx } from "../db/pool";
+import { Conflict, NotFound } from "../http/errors";
+import type { Page } from "../http/list";
+import { auditedChange, type Caller } from "./access";
+import { recordOrgChange } from "./changes";
+import { assertVersion } from "../http/concurrency";
+import { containsPattern } from "./pinyin";
+import type { PostDto } from "./schemas";
+import { orgTx, pgCode, pgConstraint } from "./tx";
+
+interface PostRow {
+  id: string;
+  code: string;
+  name: string;
+  sort_order: number;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toDto(r: PostRow): PostDto {
+  return {
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    sortOrder: r.sort_order,
+    version: r.version,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+const state = (r: PostRow) => ({ code: r.code, name: r.name, sortOrder: r.sort_order, version: r.version });
+
+/** Post fields CASL conditions may name. */
+const POST_COLUMNS = { id: "id", code: "code", tenantId: "tenant_id" };
+
+const NOT_FOUND = () => new NotFound("POST_NOT_FOUND", "No such post.", "岗位不存在。");
+
+function conflict(err: unknown): never {
+  if (pgConstraint(err) === "posts_tenant_code_key") {
+    throw new Conflict("POST_CODE_TAKEN", "Another post already has this code.", "岗位编码已被使用。");
+  }
+  throw err;
+}
+
+export async function listPosts(
+  db: Db,
+  caller: Caller,
+  q: { q?: string | undefined },
+  page: Page<"sortOrder" | "code" | "name" | "createdAt">,
+): Promise<{ rows: PostDto[]; total: number }> {
+  const allowed = accessibleWhere(caller.ability, "read", "Post", POST_COLUMNS);
+  if (!allowed) throw new Error("route guard admitted a caller with no read Post rule");
+  let base = db.selectFrom("posts").where("tenant_id", "=", caller.principal.tenantId).where(allowed);
+  const text = q.q;
+  if (text)
+    base = base.where((eb) =>
+      eb.or([eb("name", "ilike", containsPattern(text)), eb("code", "ilike", containsPattern(text))]),
+    );
+  const sort = { sortOrder: "sort_order", code: "code", name: "name", createdAt: "created_at" } as const;
+  const [rows, count] = await Promise.all([
+    base
+      .selectAll()
+      .orderBy(sort[page.sort], page.order)
+      .orderBy("code")
+      .offset(page.offset)
+      .limit(page.limit)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow(),
+  ]);
+  return { rows: rows.map(toDto), total: Number(count.n) };
+}
+
+async function find(db: DbOrTx, tenantId: string, id: string, lock = false): Promise<PostRow> {
+  let q = db.selectFrom("posts").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+  if (lock) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  if (!row) throw NOT_FOUND();
+  return row;
+}
+
+export async function getPost(db: Db, caller: Caller, id: string): Promise<PostDto> {
+  return toDto(await find(db, caller.principal.tenantId, id));
+}
+
+async function audit(tx: Tx, caller: Caller, action: string, id: string, before: unknown, after: unknown) {
+  await record(tx, {
+    ...actorOf(caller.ctx),
+    action,
+    targetType: "Post",
+    targetId: id,
+    result: "success",
+    detail: { before, after },
+  });
+}
+
+export async function createPost(
+  db: Db,
+  caller: Caller,
+  body: { code: string; name: string; sortOrder?: number | undefined },
+): Promise<PostDto> {
+  const tenantId = caller.principal.tenantId;
+  return auditedChange(
+    db,
+    caller,
+    { action: "post.create", targetType: "Post", targetId: null, detail: { code: body.code } },
+    () =>
+      orgTx(db, async (tx) => {
+        const row = await tx
+          .insertInto("posts")
+          .values({ tenant_id: tenantId, code: body.code, name: body.name, sort_order: body.sortOrder ?? 0 })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await recordOrgChange(tx, { tenantId, entity: "post", entityId: row.id, op: "created", data: state(row) });
+        await audit(tx, caller, "post.create", row.id, null, state(row));
+        return toDto(row);
+      }).catch(conflict),
+  );
+}
+
+export async function updatePost(
+  db: Db,
+  caller: Caller,
+  id: string,
+  version: number,
+  patch: { code?: string | undefined; name?: string | undefined; sortOrder?: number | undefined },
+): Promise<PostDto> {
+  const tenantId = caller.principal.tenantId;
+  return auditedChange(db, caller, { action: "post.update", targetType: "Post", targetId: id }, () =>
+    orgTx(db, async (tx) => {
+      const before = await find(tx, tenantId, id, true);
+      assertVersion("post", before.version, version);
+      const row = await tx
+        .updateTable("posts")
+        .set((eb) => ({
+          ...(patch.code !== undefined ? { code: patch.code } : {}),
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.sortOrder !== undefined ? { sort_order: patch.sortOrder } : {}),
+          version: eb("version", "+", 1),
+          updated_at: sql`now()`,
+        }))
+        .where("id", "=", id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordOrgChange(tx, { tenantId, entity: "post", entityId: id, op: "updated", data: state(row) });
+      await audit(tx, caller, "post.update", id, state(before), state(row));
+      return toDto(row);
+    }).catch(conflict),
+  );
+}
+
+/** A post that memberships still use cannot go (409): people would silently lose their post. */
+export async function deletePost(db: Db, caller: Caller, id: string, version: number): Promise<void> {
+  const tenantId = caller.principal.tenantId;
+  await auditedChange(db, caller, { action: "post.delete", targetType: "Post", targetId: id }, () =>
+    orgTx(db, async (tx) => {
+      const before = await find(tx, tenantId, id, true);
+      assertVersion("post", before.version, version);
+      try {
+        await tx.deleteFrom("posts").where("id", "=", id).execute();
+      } catch (err) {
+        if (pgCode(err) === "23503") {
+          throw new Conflict(
+            "POST_IN_USE",
+            "Memberships still use this post; change them first.",
+            "仍有成员使用该岗位，不能删除。",
+          );
+        }
+        throw err;
+      }
+      await recordOrgChange(tx, { tenantId, entity: "post", entityId: id, op: "deleted", data: state(before) });
+      await audit(tx, caller, "post.delete", id, state(before), null);
+    }),
+  );
+}

@@ -1,0 +1,264 @@
+import { buttonTestId } from "../../components/org/testIds";
+import { PlusOutlined } from "@ant-design/icons";
+import { useTable } from "@refinedev/antd";
+import { useTranslate } from "@refinedev/core";
+import { useQuery } from "@tanstack/react-query";
+import { App, Button, Card, Checkbox, DatePicker, Form, Modal, Segmented, Select, Table, Tag, Typography } from "antd";
+import dayjs, { type Dayjs } from "dayjs";
+import { useState } from "react";
+import { SCOPED_ACTIONS, type ScopedAction } from "../../../../policies/scoped";
+import type { ApiError } from "../../api/ApiError";
+import { apiRequest } from "../../api/http";
+import { isPendingApproval, type ScopedAdmin } from "../../components/authz/authzApi";
+import { usePendingNotice } from "../../components/authz/PendingNotice";
+import { PageContainer } from "../../components/PageContainer";
+import { DepartmentPicker } from "../../components/org/DepartmentPicker";
+import { listDimensions } from "../../components/org/orgApi";
+import { ProblemAlert } from "../../components/org/ProblemAlert";
+import { useCan } from "../../components/org/useCan";
+import { UserPicker } from "../../components/org/UserPicker";
+import type { ConsoleResource } from "../../resources";
+import { formatBeijingTime } from "../../time";
+
+type StatusFilter = "active" | "expired" | "revoked" | "all";
+
+interface Values {
+  userId: string;
+  dimensionId: string;
+  departmentId: string;
+  actions: ScopedAction[];
+  expiresAt?: Dayjs;
+}
+
+const STATUS_COLORS: Record<ScopedAdmin["status"], string> = { active: "green", expired: "orange", revoked: "default" };
+
+/**
+ * 分级管理员 (secadmin): who administers which department subtree with which actions. Granting may need the
+ * other admin role's approval (two-person rule): the server answers 202 and the grant appears once approved.
+ */
+export function ScopedAdminList({ resource }: { resource: ConsoleResource }) {
+  const translate = useTranslate();
+  const can = useCan();
+  const { message, modal } = App.useApp();
+  const announcePending = usePendingNotice();
+  const [status, setStatus] = useState<StatusFilter>("active");
+  const [creating, setCreating] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [form] = Form.useForm<Values>();
+  const dimensionId = Form.useWatch("dimensionId", form);
+  const dimensions = useQuery({ queryKey: ["org", "dimensions"], queryFn: listDimensions, enabled: creating });
+  const { tableProps, tableQuery } = useTable<ScopedAdmin, ApiError>({
+    resource: resource.name,
+    pagination: { pageSize: 20 },
+    sorters: { initial: [{ field: "createdAt", order: "desc" }] },
+    filters: { permanent: [{ field: "status", operator: "eq", value: status }] },
+    syncWithLocation: false,
+  });
+
+  const create = async (values: Values) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const { data } = await apiRequest<unknown>("/scoped-admins", {
+        method: "POST",
+        body: {
+          userId: values.userId,
+          departmentId: values.departmentId,
+          actions: values.actions,
+          ...(values.expiresAt ? { expiresAt: values.expiresAt.toISOString() } : {}),
+        },
+      });
+      setCreating(false);
+      if (isPendingApproval(data)) announcePending(data);
+      else message.success(translate("authz.scoped.granted"));
+      void tableQuery.refetch();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const revoke = (grant: ScopedAdmin) =>
+    modal.confirm({
+      title: translate("authz.scoped.confirmRevoke", { user: grant.displayName, department: grant.departmentName }),
+      content: translate("authz.scoped.revokeHint"),
+      okType: "danger",
+      okButtonProps: buttonTestId("confirm-ok"),
+      onOk: async () => {
+        setError(undefined);
+        try {
+          await apiRequest(`/scoped-admins/${encodeURIComponent(grant.id)}`, { method: "DELETE" });
+          message.success(translate("authz.scoped.revoked"));
+        } catch (caught) {
+          setError(caught);
+        }
+        void tableQuery.refetch();
+      },
+    });
+
+  return (
+    <PageContainer
+      resource={resource}
+      extra={
+        can("create", "Grant") && (
+          <Button
+            type="primary"
+            icon={<PlusOutlined />}
+            data-testid="grant-create"
+            onClick={() => {
+              setError(undefined);
+              form.resetFields();
+              setCreating(true);
+            }}
+          >
+            {translate("authz.scoped.create")}
+          </Button>
+        )
+      }
+    >
+      <Segmented<StatusFilter>
+        style={{ marginBottom: 16 }}
+        value={status}
+        onChange={setStatus}
+        options={(["active", "expired", "revoked", "all"] as const).map((value) => ({
+          value,
+          label: translate(`authz.scoped.status.${value}`),
+        }))}
+      />
+      <ProblemAlert error={creating ? undefined : (error ?? tableQuery.error)} onClose={() => setError(undefined)} />
+      <Card styles={{ body: { padding: 0 } }}>
+        <Table<ScopedAdmin>
+          {...tableProps}
+          rowKey="id"
+          data-testid="scoped-admin-table"
+          scroll={{ x: "max-content" }}
+          columns={[
+            {
+              key: "user",
+              title: translate("authz.scoped.user"),
+              render: (_, grant) => (
+                <>
+                  {grant.displayName} <Typography.Text type="secondary">{grant.username}</Typography.Text>
+                </>
+              ),
+            },
+            { dataIndex: "departmentName", title: translate("authz.scoped.department") },
+            {
+              dataIndex: "actions",
+              title: translate("authz.scoped.actions"),
+              render: (actions: ScopedAction[]) =>
+                actions.map((action) => <Tag key={action}>{translate(`authz.scopedActions.${action}`)}</Tag>),
+            },
+            {
+              dataIndex: "status",
+              title: translate("authz.scoped.statusLabel"),
+              render: (value: ScopedAdmin["status"]) => (
+                <Tag color={STATUS_COLORS[value]}>{translate(`authz.scoped.status.${value}`)}</Tag>
+              ),
+            },
+            {
+              dataIndex: "expiresAt",
+              title: translate("authz.scoped.expiresAt"),
+              sorter: true,
+              render: (value: string | null) => (value ? formatBeijingTime(value) : translate("authz.scoped.never")),
+            },
+            { dataIndex: "grantedByName", title: translate("authz.scoped.grantedBy") },
+            {
+              dataIndex: "createdAt",
+              title: translate("authz.common.createdAt"),
+              sorter: true,
+              render: (value: string) => formatBeijingTime(value),
+            },
+            {
+              key: "actionsColumn",
+              title: translate("authz.common.actions"),
+              render: (_, grant) =>
+                grant.status === "active" &&
+                can("delete", "Grant", { path: grant.departmentPath }) && (
+                  <Button size="small" danger onClick={() => revoke(grant)} data-testid="grant-revoke">
+                    {translate("authz.common.revoke")}
+                  </Button>
+                ),
+            },
+          ]}
+          pagination={
+            tableProps.pagination && {
+              ...tableProps.pagination,
+              showTotal: (total) => translate("authz.common.total", { total }),
+              style: { paddingInline: 16 },
+            }
+          }
+        />
+      </Card>
+      <Modal
+        open={creating}
+        title={translate("authz.scoped.create")}
+        onCancel={() => setCreating(false)}
+        onOk={() => form.submit()}
+        confirmLoading={busy}
+        okText={translate("authz.common.submit")}
+        cancelText={translate("authz.common.cancel")}
+        okButtonProps={buttonTestId("dialog-ok")}
+        width={560}
+        forceRender
+      >
+        <ProblemAlert error={creating ? error : undefined} testId="dialog-problem" />
+        <Form<Values> form={form} layout="vertical" onFinish={create} initialValues={{ actions: ["view"] }}>
+          <Form.Item
+            name="userId"
+            label={translate("authz.scoped.user")}
+            extra={translate("authz.scoped.userHint")}
+            rules={[{ required: true, message: translate("authz.validation.user") }]}
+          >
+            <UserPicker placeholder={translate("authz.scoped.searchUser")} testId="grant-user" />
+          </Form.Item>
+          <Form.Item
+            name="dimensionId"
+            label={translate("authz.scoped.dimension")}
+            rules={[{ required: true, message: translate("authz.validation.dimension") }]}
+          >
+            <Select
+              data-testid="grant-dimension"
+              loading={dimensions.isLoading}
+              onChange={() => form.setFieldValue("departmentId", undefined)}
+              options={(dimensions.data ?? []).map((dimension) => ({ value: dimension.id, label: dimension.name }))}
+            />
+          </Form.Item>
+          <Form.Item
+            name="departmentId"
+            label={translate("authz.scoped.subtree")}
+            extra={translate("authz.scoped.subtreeHint")}
+            rules={[{ required: true, message: translate("authz.validation.department") }]}
+          >
+            <DepartmentPicker dimensionId={dimensionId} testId="grant-department" />
+          </Form.Item>
+          <Form.Item
+            name="actions"
+            label={translate("authz.scoped.actions")}
+            rules={[{ required: true, type: "array", min: 1, message: translate("authz.validation.actions") }]}
+          >
+            <Checkbox.Group
+              options={SCOPED_ACTIONS.map((action) => ({
+                value: action,
+                label: translate(`authz.scopedActions.${action}`),
+              }))}
+            />
+          </Form.Item>
+          <Form.Item
+            name="expiresAt"
+            label={translate("authz.scoped.expiresAt")}
+            extra={translate("authz.scoped.expiresHint")}
+          >
+            <DatePicker
+              showTime
+              style={{ width: "100%" }}
+              disabledDate={(day) => day.isBefore(dayjs().startOf("day"))}
+            />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </PageContainer>
+  );
+}
