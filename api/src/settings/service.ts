@@ -4,16 +4,12 @@ import type { Config } from "../config";
 import type { Db, Tx } from "../db/pool";
 import { withTx } from "../db/tx";
 import type { RequestContext } from "../http/context";
-import { AppError, Conflict, type FieldError, Invalid, Unauthorized } from "../http/errors";
+import { requireIfMatch } from "../http/concurrency";
+import { Conflict, type FieldError, Invalid, Unauthorized } from "../http/errors";
 import { z } from "../http/zod";
 import { allowListOf } from "./cidr";
 import { type SecuritySettings, SecuritySettingsSchema } from "./schemas";
 import { readSettingsRow, type SettingsRow, writeSettings } from "./store";
-
-export class PreconditionRequired extends AppError {
-  readonly status = 428;
-  readonly title = "Precondition Required";
-}
 
 /** The payload of a "securitySettings.update" proposal. */
 const ProposedSettings = z.strictObject({
@@ -39,25 +35,6 @@ export const viewOf = (row: SettingsRow): SettingsView => ({
   version: row.version,
   updatedAt: row.updatedAt?.toISOString() ?? null,
 });
-
-/** `"3"` → 3. A missing header is 428, anything else unreadable 400. */
-export function versionFromIfMatch(header: string | undefined): number {
-  if (header === undefined || header.trim() === "") {
-    throw new PreconditionRequired(
-      "IF_MATCH_REQUIRED",
-      'Send If-Match with the ETag you read (e.g. If-Match: "3").',
-      "请在 If-Match 请求头中带上读取时的 ETag。",
-    );
-  }
-  const m = /^"(\d{1,9})"$/.exec(header.trim());
-  if (!m)
-    throw new Invalid(
-      "IF_MATCH_INVALID",
-      'If-Match must be an ETag such as "3".',
-      'If-Match 格式应为 "3" 这样的 ETag。',
-    );
-  return Number(m[1]);
-}
 
 /**
  * Checks that depend on the deployment or the caller rather than on the document alone: the
@@ -170,7 +147,7 @@ export function createSettingsService(
     async update(ctx, settings, ifMatch) {
       const p = ctx.principal;
       if (!p) throw new Unauthorized("UNAUTHENTICATED", "Sign in first.", "请先登录。");
-      const expectedVersion = versionFromIfMatch(ifMatch);
+      const expectedVersion = requireIfMatch(ifMatch);
       const failure = (reason: string, detail: Record<string, unknown> = {}) =>
         record(db, {
           ...actorOf(ctx),

@@ -114,7 +114,10 @@ describe("security settings", () => {
     const missing = await sec.put("/api/v1/security-settings").send({ settings });
     assert.equal(missing.status, 428);
     assert.equal(missing.body.code, "IF_MATCH_REQUIRED");
-    assert.equal((await sec.put("/api/v1/security-settings").set("if-match", "W/1").send({ settings })).status, 400);
+    assert.equal(
+      (await sec.put("/api/v1/security-settings").set("if-match", "version-one").send({ settings })).status,
+      400,
+    );
     assert.deepEqual(await storedRow(), before, "nothing written");
     assert.equal(await auditCount(app, { action: "securitySettings.update", result: "failure" }), failures + 1);
   });
