@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import type { APIRequestContext, Browser, Page } from "playwright-core";
-import { ROOT, type RunningServer, startServerProcess } from "../support/server-process";
-import { adminAccount, launchChromium, openSignedIn, settled, type SignedInPage } from "./adminSession";
+import { test } from "node:test";
+import type { APIRequestContext, Page } from "playwright-core";
+import { adminAccount, openSignedIn, settled } from "./adminSession";
+import { ARTIFACTS, useConsoleHarness } from "./harness";
 
 /**
  * The authorization pages against the real server in a real browser: a policy from draft (with the
@@ -13,28 +11,22 @@ import { adminAccount, launchChromium, openSignedIn, settled, type SignedInPage 
  * scoped admin granted under the two-person rule and approved by the other admin role; API clients.
  */
 
-const ARTIFACTS = path.join(ROOT, "test/e2e/artifacts");
 const sysadmin = adminAccount("sysadmin");
 const secadmin = adminAccount("secadmin");
-let server: RunningServer;
-let browser: Browser;
+const harness = useConsoleHarness(createFixture);
+const { inBrowser } = harness;
 /** Set up through the API by the sysadmin: a department and an ordinary user with clearance level 3. */
 let fixture: { dimensionId: string; departmentId: string; userId: string };
 
 async function api<T>(request: APIRequestContext, method: "get" | "post" | "put", url: string, init: object = {}) {
-  const res = await request[method](`${server.baseUrl}/api/v1${url}`, init);
+  const res = await request[method](`${harness.server.baseUrl}/api/v1${url}`, init);
   if (!res.ok()) throw new Error(`${method.toUpperCase()} ${url}: ${res.status()} ${await res.text()}`);
   return { body: (await res.json()) as T, headers: res.headers() };
 }
 
-before(async () => {
-  if (!existsSync(path.join(ROOT, "console/dist/index.html"))) {
-    throw new Error("console/dist is missing: run `npm run build` before the browser tests");
-  }
-  await mkdir(ARTIFACTS, { recursive: true });
-  server = await startServerProcess({ databaseUrl: process.env.DATABASE_URL });
-  browser = await launchChromium();
-  const session = await openSignedIn(browser, server.baseUrl, sysadmin);
+/** Runs in the harness's before hook, once the server and the browser are up. */
+async function createFixture(): Promise<void> {
+  const session = await openSignedIn(harness.browser, harness.server.baseUrl, sysadmin);
   try {
     const request = session.context.request;
     const dimension = await api<{ id: string }>(request, "post", "/dimensions", {
@@ -52,25 +44,6 @@ before(async () => {
       },
     });
     fixture = { dimensionId: dimension.body.id, departmentId: department.body.id, userId: user.body.user.id };
-  } finally {
-    await session.close();
-  }
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function inBrowser(name: string, session: SignedInPage, body: (page: Page) => Promise<void>): Promise<void> {
-  try {
-    await body(session.page);
-    assert.deepEqual(session.errors, [], "uncaught errors in the page");
-  } catch (error) {
-    await session.page
-      .screenshot({ path: path.join(ARTIFACTS, `${name}.failure.png`), fullPage: true })
-      .catch(() => {});
-    throw new Error(`${(error as Error).message}\n--- server output ---\n${server.output()}`, { cause: error });
   } finally {
     await session.close();
   }
@@ -100,11 +73,11 @@ const READ_BY_CLEARANCE = {
 
 test("a policy from draft through simulation and diff to publishing", { timeout: 240_000 }, async () => {
   for (const locale of ["zh-CN", "en"] as const) {
-    const session = await openSignedIn(browser, server.baseUrl, secadmin, locale);
+    const session = await openSignedIn(harness.browser, harness.server.baseUrl, secadmin, locale);
     const zh = locale === "zh-CN";
     const name = zh ? "公文密级访问" : "Document clearance";
     await inBrowser(`policies.${locale}`, session, async (page) => {
-      await page.goto(`${server.baseUrl}/security/policies`);
+      await page.goto(`${harness.server.baseUrl}/security/policies`);
       await page.getByTestId("policy-create").click();
       await page.getByTestId("policy-name").fill(name);
       // An unknown attribute: 400, the server's issue listed at its path and line, nothing created.
@@ -208,7 +181,7 @@ test(
   { timeout: 240_000 },
   async () => {
     // secadmin puts scoped-admin grants under the two-person rule (security settings, If-Match).
-    const setup = await openSignedIn(browser, server.baseUrl, secadmin);
+    const setup = await openSignedIn(harness.browser, harness.server.baseUrl, secadmin);
     try {
       const current = await api<{ settings: { twoPersonRule: { actions: string[] } } }>(
         setup.context.request,
@@ -226,43 +199,49 @@ test(
     }
 
     let approvalId = "";
-    await inBrowser("scoped-admins", await openSignedIn(browser, server.baseUrl, secadmin), async (page) => {
-      await page.goto(`${server.baseUrl}/security/scoped-admins`);
-      await page.getByTestId("grant-create").click();
-      await pickOption(page, "grant-user", "li", "李娜");
-      await page.getByTestId("grant-dimension").click();
-      await page
-        .locator(".ant-select-dropdown:visible .ant-select-item-option")
-        .filter({ hasText: "行政架构" })
-        .click();
-      await page.getByTestId("grant-department").click();
-      await page.locator(".ant-select-dropdown:visible .ant-select-tree-title").filter({ hasText: "档案局" }).click();
-      await page.getByLabel("管理用户").check();
-      await page.screenshot({ path: path.join(ARTIFACTS, "scoped-admin-create.png"), fullPage: true });
-      await page.getByTestId("dialog-ok").click();
-      // 202: not granted yet, submitted for approval, with a link to the proposal.
-      const notice = page.getByTestId("pending-approval");
-      await notice.waitFor();
-      await notice.getByRole("link").click();
-      await page.waitForURL(/\/approvals\?id=/);
-      approvalId = new URL(page.url()).searchParams.get("id") ?? "";
-      const drawer = page.getByTestId("approval-drawer");
-      await drawer.getByTestId("approval-payload").waitFor();
-      // The proposer cannot approve its own proposal (another role decides), but may withdraw it.
-      assert.equal(await drawer.getByTestId("approval-approve").count(), 0);
-      await drawer.getByTestId("approval-cancel").waitFor();
-      await settled(page);
-      await page.screenshot({ path: path.join(ARTIFACTS, "approval-proposer.png"), fullPage: true });
-    });
+    await inBrowser(
+      "scoped-admins",
+      await openSignedIn(harness.browser, harness.server.baseUrl, secadmin),
+      async (page) => {
+        await page.goto(`${harness.server.baseUrl}/security/scoped-admins`);
+        await page.getByTestId("grant-create").click();
+        await pickOption(page, "grant-user", "li", "李娜");
+        await page.getByTestId("grant-dimension").click();
+        await page
+          .locator(".ant-select-dropdown:visible .ant-select-item-option")
+          .filter({ hasText: "行政架构" })
+          .click();
+        await page.getByTestId("grant-department").click();
+        await page.locator(".ant-select-dropdown:visible .ant-select-tree-title").filter({ hasText: "档案局" }).click();
+        await page.getByLabel("管理用户").check();
+        await page.screenshot({ path: path.join(ARTIFACTS, "scoped-admin-create.png"), fullPage: true });
+        await page.getByTestId("dialog-ok").click();
+        // 202: not granted yet, submitted for approval, with a link to the proposal.
+        const notice = page.getByTestId("pending-approval");
+        await notice.waitFor();
+        await notice.getByRole("link").click();
+        await page.waitForURL(/\/approvals\?id=/);
+        approvalId = new URL(page.url()).searchParams.get("id") ?? "";
+        const drawer = page.getByTestId("approval-drawer");
+        await drawer.getByTestId("approval-payload").waitFor();
+        // The proposer cannot approve its own proposal (another role decides), but may withdraw it.
+        assert.equal(await drawer.getByTestId("approval-approve").count(), 0);
+        await drawer.getByTestId("approval-cancel").waitFor();
+        await settled(page);
+        await page.screenshot({ path: path.join(ARTIFACTS, "approval-proposer.png"), fullPage: true });
+      },
+    );
     assert.match(approvalId, /^[0-9a-f-]{36}$/);
 
     for (const locale of ["zh-CN", "en"] as const) {
       await inBrowser(
         `approvals.${locale}`,
-        await openSignedIn(browser, server.baseUrl, sysadmin, locale),
+        await openSignedIn(harness.browser, harness.server.baseUrl, sysadmin, locale),
         async (page) => {
           // The Chinese pass approves the proposal; the English pass finds it among the approved ones.
-          const res = await page.goto(`${server.baseUrl}/approvals${locale === "en" ? "?status=approved" : ""}`);
+          const res = await page.goto(
+            `${harness.server.baseUrl}/approvals${locale === "en" ? "?status=approved" : ""}`,
+          );
           if (res?.status() !== 200)
             throw new Error(
               `GET /approvals: ${res?.status()} ${JSON.stringify(res?.request().headers())} ${await res?.text()}`,
@@ -287,10 +266,10 @@ test(
     for (const locale of ["zh-CN", "en"] as const) {
       await inBrowser(
         `grants.${locale}`,
-        await openSignedIn(browser, server.baseUrl, secadmin, locale),
+        await openSignedIn(harness.browser, harness.server.baseUrl, secadmin, locale),
         async (page) => {
           // The approved grant is in force.
-          await page.goto(`${server.baseUrl}/security/scoped-admins`);
+          await page.goto(`${harness.server.baseUrl}/security/scoped-admins`);
           await page.getByTestId("scoped-admin-table").getByText("档案局").waitFor();
           const { body: grants } = await api<{ userId: string; departmentId: string; actions: string[] }[]>(
             page.context().request,
@@ -309,7 +288,7 @@ test(
           });
 
           // An API client: its secret is shown once.
-          await page.goto(`${server.baseUrl}/security/api-clients`);
+          await page.goto(`${harness.server.baseUrl}/security/api-clients`);
           await page.getByTestId("client-create").click();
           await page.getByTestId("client-name").fill(locale === "en" ? "Document workflow" : "公文系统");
           await page.getByTestId("dialog-ok").click();

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import type { APIRequestContext, Browser, Page } from "playwright-core";
-import { ROOT, type RunningServer, startServerProcess } from "../support/server-process";
-import { adminAccount, launchChromium, openSignedIn, problemText, settled, type SignedInPage } from "./adminSession";
+import { test } from "node:test";
+import type { APIRequestContext, Page } from "playwright-core";
+import { adminAccount, openSignedIn, problemText, settled } from "./adminSession";
+import { ARTIFACTS, useConsoleHarness } from "./harness";
 
 /**
  * The organisation pages against the real server in a real browser: dimensions and posts, the department
@@ -13,40 +11,10 @@ import { adminAccount, launchChromium, openSignedIn, problemText, settled, type 
  * department, search by pinyin initials, members), and tenants (one-time passwords shown once, disable).
  */
 
-const ARTIFACTS = path.join(ROOT, "test/e2e/artifacts");
 const HAN = /[\u4e00-\u9fff]/;
 const sysadmin = adminAccount("sysadmin");
-let server: RunningServer;
-let browser: Browser;
-
-before(async () => {
-  if (!existsSync(path.join(ROOT, "console/dist/index.html"))) {
-    throw new Error("console/dist is missing: run `npm run build` before the browser tests");
-  }
-  await mkdir(ARTIFACTS, { recursive: true });
-  server = await startServerProcess({ databaseUrl: process.env.DATABASE_URL });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** Runs a browser step, keeping a screenshot and the server's output when it fails. */
-async function inBrowser(name: string, session: SignedInPage, body: (page: Page) => Promise<void>): Promise<void> {
-  try {
-    await body(session.page);
-    assert.deepEqual(session.errors, [], "uncaught errors in the page");
-  } catch (error) {
-    await session.page
-      .screenshot({ path: path.join(ARTIFACTS, `${name}.failure.png`), fullPage: true })
-      .catch(() => {});
-    throw new Error(`${(error as Error).message}\n--- server output ---\n${server.output()}`, { cause: error });
-  } finally {
-    await session.close();
-  }
-}
+const harness = useConsoleHarness();
+const { inBrowser } = harness;
 
 interface Dept {
   id: string;
@@ -56,7 +24,7 @@ interface Dept {
 }
 
 async function api<T>(request: APIRequestContext, method: "get" | "post" | "patch", url: string, init: object = {}) {
-  const res = await request[method](`${server.baseUrl}/api/v1${url}`, init);
+  const res = await request[method](`${harness.server.baseUrl}/api/v1${url}`, init);
   if (!res.ok()) throw new Error(`${method.toUpperCase()} ${url}: ${res.status()} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -95,11 +63,11 @@ test(
   "dimensions, posts and the department tree: create, drag to move, cycle 400, stale 409",
   { timeout: 240_000 },
   async () => {
-    const session = await openSignedIn(browser, server.baseUrl, sysadmin);
+    const session = await openSignedIn(harness.browser, harness.server.baseUrl, sysadmin);
     const request = session.context.request;
     await inBrowser("org", session, async (page) => {
       // Dimensions: create through the dialog.
-      await page.goto(`${server.baseUrl}/system/dimensions`);
+      await page.goto(`${harness.server.baseUrl}/system/dimensions`);
       await page.getByTestId("row-create").click();
       await page.getByTestId("field-code").fill("admin");
       await page.getByTestId("field-name").fill("行政架构");
@@ -115,7 +83,7 @@ test(
       await page.keyboard.press("Escape");
 
       // Posts.
-      await page.goto(`${server.baseUrl}/system/posts`);
+      await page.goto(`${harness.server.baseUrl}/system/posts`);
       await page.getByTestId("row-create").click();
       await page.getByTestId("field-code").fill("KY");
       await page.getByTestId("field-name").fill("科员");
@@ -124,7 +92,7 @@ test(
       await page.screenshot({ path: path.join(ARTIFACTS, "posts.png"), fullPage: true });
 
       // The tree: a root and three levels, created through the page.
-      await page.goto(`${server.baseUrl}/system/org-units`);
+      await page.goto(`${harness.server.baseUrl}/system/org-units`);
       await page.getByText("该维度下还没有部门").waitFor();
       await page.getByTestId("dept-create-root").click();
       await createViaDialog(page, "市政府");
@@ -214,7 +182,7 @@ test(
       assert.match(notEmpty.text, /仍有子部门/);
 
       // Search by pinyin initials reveals a department three levels down.
-      await page.goto(`${server.baseUrl}/system/org-units`);
+      await page.goto(`${harness.server.baseUrl}/system/org-units`);
       await node(page, "市政府").waitFor();
       await page.getByTestId("dept-search").fill("ysc");
       await page.getByTestId("dept-search").press("Enter");
@@ -228,17 +196,17 @@ test(
     });
 
     // The same pages in English.
-    const en = await openSignedIn(browser, server.baseUrl, sysadmin, "en");
+    const en = await openSignedIn(harness.browser, harness.server.baseUrl, sysadmin, "en");
     await inBrowser("org.en", en, async (page) => {
       for (const [route, shot] of [
         ["/system/dimensions", "dimensions.en.png"],
         ["/system/posts", "posts.en.png"],
       ] as const) {
-        await page.goto(`${server.baseUrl}${route}`);
+        await page.goto(`${harness.server.baseUrl}${route}`);
         await page.locator('[data-testid="crud-row"]').first().waitFor();
         await page.screenshot({ path: path.join(ARTIFACTS, shot), fullPage: true });
       }
-      await page.goto(`${server.baseUrl}/system/org-units`);
+      await page.goto(`${harness.server.baseUrl}/system/org-units`);
       await node(page, "市政府").waitFor();
       await node(page, "市政府办公厅").click();
       await page.getByTestId("members-table").getByText("张伟").waitFor();
@@ -253,10 +221,10 @@ test(
 
 test("tenants: create shows the three one-time passwords once; disable and enable", { timeout: 120_000 }, async () => {
   for (const locale of ["zh-CN", "en"] as const) {
-    const session = await openSignedIn(browser, server.baseUrl, sysadmin, locale);
+    const session = await openSignedIn(harness.browser, harness.server.baseUrl, sysadmin, locale);
     const code = locale === "en" ? "gov-sz" : "gov-hz";
     await inBrowser(`tenants.${locale}`, session, async (page) => {
-      await page.goto(`${server.baseUrl}/system/tenants`);
+      await page.goto(`${harness.server.baseUrl}/system/tenants`);
       await page.locator('[data-testid="tenant-row"]').first().waitFor();
       await page.getByTestId("tenant-create").click();
       await page.getByTestId("tenant-code").fill(code);

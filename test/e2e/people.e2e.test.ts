@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import type { APIRequestContext, Browser, Page } from "playwright-core";
-import { ROOT, type RunningServer, startServerProcess } from "../support/server-process";
-import { type AdminAccount, adminAccount, launchChromium, openSignedIn, STEP_TIMEOUT_MS } from "./adminSession";
+import { test } from "node:test";
+import type { APIRequestContext, Page } from "playwright-core";
+import { type AdminAccount, adminAccount, openSignedIn, STEP_TIMEOUT_MS } from "./adminSession";
+import { ARTIFACTS, useConsoleHarness } from "./harness";
 import { changePassword, signIn } from "./consolePage";
 
 /**
@@ -16,28 +14,12 @@ import { changePassword, signIn } from "./consolePage";
  * every page in zh-CN and English go to test/e2e/artifacts/.
  */
 
-const ARTIFACTS = path.join(ROOT, "test/e2e/artifacts");
 const shot = (name: string) => path.join(ARTIFACTS, `${name}.png`);
 const sysadmin = adminAccount("sysadmin");
 const secadmin = adminAccount("secadmin");
+const harness = useConsoleHarness();
 const NEW_USER = { username: "wangxiaoming", displayName: "王晓明", initials: "wxm", phone: "13812345678" };
 let oneTimePassword = "";
-let server: RunningServer;
-let browser: Browser;
-
-before(async () => {
-  if (!existsSync(path.join(ROOT, "console/dist/index.html"))) {
-    throw new Error("console/dist is missing: run `npm run build` before the browser tests");
-  }
-  await mkdir(ARTIFACTS, { recursive: true });
-  server = await startServerProcess({ databaseUrl: process.env.DATABASE_URL });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 /** Signs in, runs a browser step, keeps a screenshot and the server's output when it fails. */
 async function asAdmin(
@@ -46,20 +28,12 @@ async function asAdmin(
   locale: "zh-CN" | "en",
   body: (page: Page, request: APIRequestContext) => Promise<void>,
 ): Promise<void> {
-  const session = await openSignedIn(browser, server.baseUrl, account, locale);
-  try {
-    await body(session.page, session.context.request);
-    assert.deepEqual(session.errors, [], "uncaught errors in the page");
-  } catch (error) {
-    await session.page.screenshot({ path: shot(`${name}.failure`), fullPage: true }).catch(() => {});
-    throw new Error(`${(error as Error).message}\n--- server output ---\n${server.output()}`, { cause: error });
-  } finally {
-    await session.close();
-  }
+  const session = await openSignedIn(harness.browser, harness.server.baseUrl, account, locale);
+  await harness.inBrowser(name, session, (page) => body(page, session.context.request));
 }
 
 async function api<T>(request: APIRequestContext, method: "get" | "post" | "put", url: string, init: object = {}) {
-  const res = await request[method](`${server.baseUrl}/api/v1${url}`, init);
+  const res = await request[method](`${harness.server.baseUrl}/api/v1${url}`, init);
   if (!res.ok()) throw new Error(`${method.toUpperCase()} ${url}: ${res.status()} ${await res.text()}`);
   return { body: (await res.json()) as T, status: res.status() };
 }
@@ -105,7 +79,7 @@ test(
         data: { dimensionId: dimension.id, parentId: null, name: "办公室" },
       });
 
-      await page.goto(`${server.baseUrl}/system/users`);
+      await page.goto(`${harness.server.baseUrl}/system/users`);
       await page.getByTestId("user-table").waitFor();
       await page.getByTestId("user-row").first().waitFor();
       const admins = await userRows(page);
@@ -152,7 +126,7 @@ test(
     });
 
     await asAdmin("users.en", sysadmin, "en", async (page) => {
-      await page.goto(`${server.baseUrl}/system/users`);
+      await page.goto(`${harness.server.baseUrl}/system/users`);
       await page.getByTestId("user-table").waitFor();
       await page.getByText("New user").waitFor();
       assert.ok((await userRows(page)).includes(NEW_USER.username));
@@ -169,11 +143,11 @@ test(
 
 test("the new user signs in with the one-time password and must change it first", { timeout: 90_000 }, async () => {
   assert.ok(oneTimePassword, "the previous test created the user");
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: "UTC" });
+  const context = await harness.browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: "UTC" });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   try {
-    await page.goto(`${server.baseUrl}/login`);
+    await page.goto(`${harness.server.baseUrl}/login`);
     await signIn(page, NEW_USER.username, oneTimePassword);
     await page.waitForURL(/\/change-password$/);
     await changePassword(page, oneTimePassword, "Wang-Xiaoming#2026");
@@ -183,7 +157,7 @@ test("the new user signs in with the one-time password and must change it first"
     await page.screenshot({ path: shot("my-security.user"), fullPage: true });
   } catch (error) {
     await page.screenshot({ path: shot("new-user.failure"), fullPage: true }).catch(() => {});
-    throw new Error(`${(error as Error).message}\n--- server output ---\n${server.output()}`, { cause: error });
+    throw new Error(`${(error as Error).message}\n--- server output ---\n${harness.server.output()}`, { cause: error });
   } finally {
     await context.close();
   }
@@ -191,7 +165,7 @@ test("the new user signs in with the one-time password and must change it first"
 
 test("secadmin changes a security setting; a stale save is refused with 409", { timeout: 120_000 }, async () => {
   await asAdmin("security-settings", secadmin, "zh-CN", async (page, request) => {
-    await page.goto(`${server.baseUrl}/security/settings`);
+    await page.goto(`${harness.server.baseUrl}/security/settings`);
     const field = page.getByTestId("setting-lockout-maxFailures");
     await field.waitFor();
     assert.equal(await field.inputValue(), "5", "the 等保三级 default");
@@ -230,7 +204,7 @@ test("secadmin changes a security setting; a stale save is refused with 409", { 
   });
 
   await asAdmin("security-settings.en", secadmin, "en", async (page) => {
-    await page.goto(`${server.baseUrl}/security/settings`);
+    await page.goto(`${harness.server.baseUrl}/security/settings`);
     await page.getByTestId("setting-lockout-lockMinutes").waitFor();
     assert.equal(await page.getByTestId("setting-lockout-lockMinutes").inputValue(), "45");
     await page.getByTestId("settings-lockout").getByText("Failed sign-ins", { exact: true }).waitFor();
@@ -243,13 +217,13 @@ test(
   { timeout: 120_000 },
   async () => {
     assert.ok(secadmin.key, "secadmin registered an SM2 key at its first sign-in");
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: "UTC" });
+    const context = await harness.browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: "UTC" });
     const page = await context.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
     try {
-      await page.goto(`${server.baseUrl}/login`);
+      await page.goto(`${harness.server.baseUrl}/login`);
       await signIn(page, "secadmin", secadmin.password);
       await page.waitForURL(/\/login\/verify$/);
       await page.getByTestId("mfa-tab-sm2").click();
@@ -281,7 +255,9 @@ test(
       assert.deepEqual(errors, [], "uncaught errors in the page");
     } catch (error) {
       await page.screenshot({ path: shot("sm2.failure"), fullPage: true }).catch(() => {});
-      throw new Error(`${(error as Error).message}\n--- server output ---\n${server.output()}`, { cause: error });
+      throw new Error(`${(error as Error).message}\n--- server output ---\n${harness.server.output()}`, {
+        cause: error,
+      });
     } finally {
       await context.close();
     }

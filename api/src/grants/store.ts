@@ -152,7 +152,7 @@ export async function listScopedAdmins(
   const [rows, count, now] = await Promise.all([
     base
       .select([...GRANT_SELECT])
-      .orderBy(SORT_COLUMNS[page.sort], sql.raw(page.order === "asc" ? "asc nulls last" : "desc nulls first"))
+      .orderBy(SORT_COLUMNS[page.sort], (ob) => (page.order === "asc" ? ob.asc().nullsLast() : ob.desc().nullsFirst()))
       .orderBy("g.id")
       .offset(page.offset)
       .limit(page.limit)

@@ -3,7 +3,7 @@ import type { TestApp } from "../../../test/support/app";
 import { hashPassword } from "../auth/password";
 
 /**
- * Small factories for grant and approval tests: a dimension with a department tree and ordinary
+ * Small factories for grant, approval and org tests: a dimension with a department tree and ordinary
  * accounts, written straight to the database so these tests do not depend on the org and people
  * APIs' request shapes.
  */

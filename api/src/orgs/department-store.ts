@@ -134,10 +134,9 @@ export async function listDepartments(
       sql<SqlBool>`(d.name ILIKE ${name} OR d.name_pinyin LIKE ${keys} OR d.name_initials LIKE ${keys} OR lower(d.code) = ${f.q.toLowerCase()})`,
     );
   }
-  const order = page.order === "asc" ? sql`ASC` : sql`DESC`;
   const [rows, count] = await Promise.all([
     base
-      .orderBy(sql`${SORT[page.sort]} ${order}`)
+      .orderBy(SORT[page.sort], page.order)
       .orderBy("d.name")
       .orderBy("d.id")
       .offset(page.offset)

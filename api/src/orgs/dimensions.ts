@@ -1,15 +1,13 @@
 import { sql } from "kysely";
 import { accessibleWhere } from "../../../policies/compile";
-import { actorOf, record } from "../audit/record";
-import type { Db, DbOrTx, Tx } from "../db/pool";
+import type { Db, DbOrTx } from "../db/pool";
 import { Conflict, NotFound } from "../http/errors";
 import type { Page } from "../http/list";
-import { auditedChange, type Caller } from "./access";
-import { recordOrgChange } from "./changes";
-import { assertVersion } from "../http/concurrency";
+import type { Caller } from "./access";
 import { containsPattern } from "./pinyin";
 import type { DimensionDto } from "./schemas";
-import { lockTenantOrg, orgTx, pgCode, pgConstraint } from "./tx";
+import { pgConstraint } from "./tx";
+import { createVersioned, deleteVersioned, updateVersioned, type VersionedEntity } from "./versioned";
 
 function toDto(r: {
   id: string;
@@ -79,19 +77,15 @@ async function find(db: DbOrTx, tenantId: string, id: string, lock = false) {
   return row;
 }
 
+const DIMENSION: VersionedEntity<Parameters<typeof toDto>[0]> = {
+  kind: "dimension",
+  targetType: "Dimension",
+  find: (tx, caller, id, lock) => find(tx, caller.principal.tenantId, id, lock),
+  state,
+};
+
 export async function getDimension(db: Db, caller: Caller, id: string): Promise<DimensionDto> {
   return toDto(await find(db, caller.principal.tenantId, id));
-}
-
-async function audit(tx: Tx, caller: Caller, action: string, id: string, before: unknown, after: unknown) {
-  await record(tx, {
-    ...actorOf(caller.ctx),
-    action,
-    targetType: "Dimension",
-    targetId: id,
-    result: "success",
-    detail: { before, after },
-  });
 }
 
 function conflict(err: unknown): never {
@@ -104,29 +98,23 @@ export async function createDimension(
   caller: Caller,
   body: { code: string; name: string; kind: DimensionDto["kind"]; sortOrder?: number | undefined },
 ): Promise<DimensionDto> {
-  const tenantId = caller.principal.tenantId;
-  return auditedChange(
-    db,
-    caller,
-    { action: "dimension.create", targetType: "Dimension", targetId: null, detail: { code: body.code } },
-    () =>
-      orgTx(db, async (tx) => {
-        const row = await tx
-          .insertInto("dimensions")
-          .values({
-            tenant_id: tenantId,
-            code: body.code,
-            name: body.name,
-            kind: body.kind,
-            sort_order: body.sortOrder ?? 0,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await recordOrgChange(tx, { tenantId, entity: "dimension", entityId: row.id, op: "created", data: state(row) });
-        await audit(tx, caller, "dimension.create", row.id, null, state(row));
-        return toDto(row);
-      }).catch(conflict),
-  );
+  return createVersioned(db, caller, DIMENSION, {
+    detail: { code: body.code },
+    insert: (tx) =>
+      tx
+        .insertInto("dimensions")
+        .values({
+          tenant_id: caller.principal.tenantId,
+          code: body.code,
+          name: body.name,
+          kind: body.kind,
+          sort_order: body.sortOrder ?? 0,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    toDto,
+    onError: conflict,
+  });
 }
 
 export async function updateDimension(
@@ -136,12 +124,9 @@ export async function updateDimension(
   version: number,
   patch: { name?: string | undefined; kind?: DimensionDto["kind"] | undefined; sortOrder?: number | undefined },
 ): Promise<DimensionDto> {
-  const tenantId = caller.principal.tenantId;
-  return auditedChange(db, caller, { action: "dimension.update", targetType: "Dimension", targetId: id }, () =>
-    orgTx(db, async (tx) => {
-      const before = await find(tx, tenantId, id, true);
-      assertVersion("dimension", before.version, version);
-      const row = await tx
+  return updateVersioned(db, caller, DIMENSION, id, version, {
+    update: (tx) =>
+      tx
         .updateTable("dimensions")
         .set((eb) => ({
           ...(patch.name !== undefined ? { name: patch.name } : {}),
@@ -152,22 +137,16 @@ export async function updateDimension(
         }))
         .where("id", "=", id)
         .returningAll()
-        .executeTakeFirstOrThrow();
-      await recordOrgChange(tx, { tenantId, entity: "dimension", entityId: id, op: "updated", data: state(row) });
-      await audit(tx, caller, "dimension.update", id, state(before), state(row));
-      return toDto(row);
-    }),
-  );
+        .executeTakeFirstOrThrow(),
+    toDto,
+  });
 }
 
 /** Only an empty dimension can go: departments (even merged tombstones) keep it alive (409). */
 export async function deleteDimension(db: Db, caller: Caller, id: string, version: number): Promise<void> {
-  const tenantId = caller.principal.tenantId;
-  await auditedChange(db, caller, { action: "dimension.delete", targetType: "Dimension", targetId: id }, () =>
-    orgTx(db, async (tx) => {
-      await lockTenantOrg(tx, tenantId);
-      const before = await find(tx, tenantId, id, true);
-      assertVersion("dimension", before.version, version);
+  await deleteVersioned(db, caller, DIMENSION, id, version, {
+    lockOrgFirst: true,
+    check: async (tx) => {
       const used = await tx
         .selectFrom("departments")
         .select((eb) => eb.fn.countAll<string>().as("n"))
@@ -180,20 +159,13 @@ export async function deleteDimension(db: Db, caller: Caller, id: string, versio
           "该维度下仍有部门，不能删除。",
         );
       }
-      try {
-        await tx.deleteFrom("dimensions").where("id", "=", id).execute();
-      } catch (err) {
-        if (pgCode(err) === "23503") {
-          throw new Conflict(
-            "DIMENSION_REFERENCED",
-            "Memberships or grants still refer to this dimension.",
-            "该维度仍被成员关系或授权引用，不能删除。",
-          );
-        }
-        throw err;
-      }
-      await recordOrgChange(tx, { tenantId, entity: "dimension", entityId: id, op: "deleted", data: state(before) });
-      await audit(tx, caller, "dimension.delete", id, state(before), null);
-    }),
-  );
+    },
+    remove: (tx) => tx.deleteFrom("dimensions").where("id", "=", id).execute(),
+    referenced: () =>
+      new Conflict(
+        "DIMENSION_REFERENCED",
+        "Memberships or grants still refer to this dimension.",
+        "该维度仍被成员关系或授权引用，不能删除。",
+      ),
+  });
 }

@@ -1,15 +1,13 @@
 import { sql } from "kysely";
 import { accessibleWhere } from "../../../policies/compile";
-import { actorOf, record } from "../audit/record";
-import type { Db, DbOrTx, Tx } from "../db/pool";
+import type { Db, DbOrTx } from "../db/pool";
 import { Conflict, NotFound } from "../http/errors";
 import type { Page } from "../http/list";
-import { auditedChange, type Caller } from "./access";
-import { recordOrgChange } from "./changes";
-import { assertVersion } from "../http/concurrency";
+import type { Caller } from "./access";
 import { containsPattern } from "./pinyin";
 import type { PostDto } from "./schemas";
-import { orgTx, pgCode, pgConstraint } from "./tx";
+import { pgConstraint } from "./tx";
+import { createVersioned, deleteVersioned, updateVersioned, type VersionedEntity } from "./versioned";
 
 interface PostRow {
   id: string;
@@ -83,19 +81,15 @@ async function find(db: DbOrTx, tenantId: string, id: string, lock = false): Pro
   return row;
 }
 
+const POST: VersionedEntity<PostRow> = {
+  kind: "post",
+  targetType: "Post",
+  find: (tx, caller, id, lock) => find(tx, caller.principal.tenantId, id, lock),
+  state,
+};
+
 export async function getPost(db: Db, caller: Caller, id: string): Promise<PostDto> {
   return toDto(await find(db, caller.principal.tenantId, id));
-}
-
-async function audit(tx: Tx, caller: Caller, action: string, id: string, before: unknown, after: unknown) {
-  await record(tx, {
-    ...actorOf(caller.ctx),
-    action,
-    targetType: "Post",
-    targetId: id,
-    result: "success",
-    detail: { before, after },
-  });
 }
 
 export async function createPost(
@@ -103,23 +97,22 @@ export async function createPost(
   caller: Caller,
   body: { code: string; name: string; sortOrder?: number | undefined },
 ): Promise<PostDto> {
-  const tenantId = caller.principal.tenantId;
-  return auditedChange(
-    db,
-    caller,
-    { action: "post.create", targetType: "Post", targetId: null, detail: { code: body.code } },
-    () =>
-      orgTx(db, async (tx) => {
-        const row = await tx
-          .insertInto("posts")
-          .values({ tenant_id: tenantId, code: body.code, name: body.name, sort_order: body.sortOrder ?? 0 })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await recordOrgChange(tx, { tenantId, entity: "post", entityId: row.id, op: "created", data: state(row) });
-        await audit(tx, caller, "post.create", row.id, null, state(row));
-        return toDto(row);
-      }).catch(conflict),
-  );
+  return createVersioned(db, caller, POST, {
+    detail: { code: body.code },
+    insert: (tx) =>
+      tx
+        .insertInto("posts")
+        .values({
+          tenant_id: caller.principal.tenantId,
+          code: body.code,
+          name: body.name,
+          sort_order: body.sortOrder ?? 0,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    toDto,
+    onError: conflict,
+  });
 }
 
 export async function updatePost(
@@ -129,12 +122,9 @@ export async function updatePost(
   version: number,
   patch: { code?: string | undefined; name?: string | undefined; sortOrder?: number | undefined },
 ): Promise<PostDto> {
-  const tenantId = caller.principal.tenantId;
-  return auditedChange(db, caller, { action: "post.update", targetType: "Post", targetId: id }, () =>
-    orgTx(db, async (tx) => {
-      const before = await find(tx, tenantId, id, true);
-      assertVersion("post", before.version, version);
-      const row = await tx
+  return updateVersioned(db, caller, POST, id, version, {
+    update: (tx) =>
+      tx
         .updateTable("posts")
         .set((eb) => ({
           ...(patch.code !== undefined ? { code: patch.code } : {}),
@@ -145,35 +135,21 @@ export async function updatePost(
         }))
         .where("id", "=", id)
         .returningAll()
-        .executeTakeFirstOrThrow();
-      await recordOrgChange(tx, { tenantId, entity: "post", entityId: id, op: "updated", data: state(row) });
-      await audit(tx, caller, "post.update", id, state(before), state(row));
-      return toDto(row);
-    }).catch(conflict),
-  );
+        .executeTakeFirstOrThrow(),
+    toDto,
+    onError: conflict,
+  });
 }
 
 /** A post that memberships still use cannot go (409): people would silently lose their post. */
 export async function deletePost(db: Db, caller: Caller, id: string, version: number): Promise<void> {
-  const tenantId = caller.principal.tenantId;
-  await auditedChange(db, caller, { action: "post.delete", targetType: "Post", targetId: id }, () =>
-    orgTx(db, async (tx) => {
-      const before = await find(tx, tenantId, id, true);
-      assertVersion("post", before.version, version);
-      try {
-        await tx.deleteFrom("posts").where("id", "=", id).execute();
-      } catch (err) {
-        if (pgCode(err) === "23503") {
-          throw new Conflict(
-            "POST_IN_USE",
-            "Memberships still use this post; change them first.",
-            "仍有成员使用该岗位，不能删除。",
-          );
-        }
-        throw err;
-      }
-      await recordOrgChange(tx, { tenantId, entity: "post", entityId: id, op: "deleted", data: state(before) });
-      await audit(tx, caller, "post.delete", id, state(before), null);
-    }),
-  );
+  await deleteVersioned(db, caller, POST, id, version, {
+    remove: (tx) => tx.deleteFrom("posts").where("id", "=", id).execute(),
+    referenced: () =>
+      new Conflict(
+        "POST_IN_USE",
+        "Memberships still use this post; change them first.",
+        "仍有成员使用该岗位，不能删除。",
+      ),
+  });
 }

@@ -1,17 +1,18 @@
 import { sql } from "kysely";
 import { accessibleWhere } from "../../../policies/compile";
 import { ADMIN_ROLES } from "../../../policies/subjects";
-import { actorOf, record } from "../audit/record";
+import { actorOf } from "../audit/record";
 import { createAdminAccounts } from "../bootstrap/admins";
 import type { Db, DbOrTx, Tx } from "../db/pool";
 import { Conflict, Forbidden, Invalid, NotFound } from "../http/errors";
 import type { Page } from "../http/list";
 import { auditedChange, type Caller } from "./access";
-import { recordOrgChange } from "./changes";
+import { recordOrgChange, type OrgChange } from "./changes";
 import { assertVersion } from "../http/concurrency";
 import { containsPattern } from "./pinyin";
 import type { TenantDto } from "./schemas";
 import { orgTx, pgConstraint } from "./tx";
+import { auditOrgChange, updateVersioned, type VersionedEntity } from "./versioned";
 
 interface TenantRow {
   id: string;
@@ -82,7 +83,7 @@ export function createTenantService(db: Db, platformTenantId: string, pbkdf2Iter
   }
 
   /** A tenant change goes to the tenant's own feed and, for another tenant, to the platform's too. */
-  async function feed(tx: Tx, row: TenantRow, op: "created" | "updated" | "disabled" | "enabled") {
+  async function feed(tx: Tx, row: TenantRow, op: OrgChange["op"]) {
     const data = { ...state(row), platform: row.id === platformTenantId };
     if (row.id !== platformTenantId) {
       await recordOrgChange(tx, { tenantId: platformTenantId, entity: "tenant", entityId: row.id, op, data });
@@ -90,16 +91,16 @@ export function createTenantService(db: Db, platformTenantId: string, pbkdf2Iter
     await recordOrgChange(tx, { tenantId: row.id, entity: "tenant", entityId: row.id, op, data });
   }
 
-  async function audit(tx: Tx, caller: Caller, action: string, id: string, before: unknown, after: unknown) {
-    await record(tx, {
-      ...actorOf(caller.ctx),
-      action,
-      targetType: "Tenant",
-      targetId: id,
-      result: "success",
-      detail: { before, after },
-    });
-  }
+  const audit = (tx: Tx, caller: Caller, action: string, id: string, before: unknown, after: unknown) =>
+    auditOrgChange(tx, caller, "Tenant", action, id, before, after);
+
+  const TENANT: VersionedEntity<TenantRow> = {
+    kind: "tenant",
+    targetType: "Tenant",
+    find,
+    state,
+    feed: (tx, _caller, row, op) => feed(tx, row, op),
+  };
 
   return {
     async list(caller, q, page) {
@@ -166,21 +167,16 @@ export function createTenantService(db: Db, platformTenantId: string, pbkdf2Iter
     },
 
     async rename(caller, id, version, name) {
-      return auditedChange(db, caller, { action: "tenant.update", targetType: "Tenant", targetId: id }, () =>
-        orgTx(db, async (tx) => {
-          const before = await find(tx, caller, id, true);
-          assertVersion("tenant", before.version, version);
-          const row = await tx
+      return updateVersioned(db, caller, TENANT, id, version, {
+        update: (tx) =>
+          tx
             .updateTable("tenants")
             .set((eb) => ({ name, version: eb("version", "+", 1), updated_at: sql`now()` }))
             .where("id", "=", id)
             .returningAll()
-            .executeTakeFirstOrThrow();
-          await feed(tx, row, "updated");
-          await audit(tx, caller, "tenant.update", id, state(before), state(row));
-          return toDto(row);
-        }),
-      );
+            .executeTakeFirstOrThrow(),
+        toDto,
+      });
     },
 
     async setStatus(caller, id, version, to) {

@@ -2,11 +2,10 @@ import { createMongoAbility } from "@casl/ability";
 import supertest from "supertest";
 import { abilityFor, type AppAbility, type AppRule } from "../../../policies/ability";
 import type { TestApp } from "../../../test/support/app";
-import { hashPassword } from "../auth/password";
 import type { Authorizer } from "../authz/authorizer";
+import { createUser, USER_PASSWORD } from "../grants/test-fixtures";
 
 export type Agent = ReturnType<typeof supertest.agent>;
-export const USER_PASSWORD = "Org-Test-Pass-2026#";
 
 /**
  * Test-only: gives chosen accounts fixed CASL rules (a scoped admin's subtree rules, or another
@@ -34,18 +33,7 @@ export async function userAgent(
   tenantId: string,
   username: string,
 ): Promise<{ id: string; agent: Agent }> {
-  const user = await app.database.db
-    .insertInto("users")
-    .values({
-      tenant_id: tenantId,
-      username,
-      display_name: `用户 ${username}`,
-      password_hash: await hashPassword(USER_PASSWORD, app.config.pbkdf2Iterations),
-      must_change_password: false,
-      password_changed_at: new Date(),
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const id = await createUser(app, tenantId, username);
   const tenant = await app.database.db
     .selectFrom("tenants")
     .select("code")
@@ -54,7 +42,7 @@ export async function userAgent(
   const agent = supertest.agent(app.app);
   const res = await agent.post("/api/v1/auth/login").send({ username, password: USER_PASSWORD, tenant: tenant.code });
   if (res.status !== 200) throw new Error(`sign-in as ${username} failed: ${res.status} ${res.text}`);
-  return { id: user.id, agent };
+  return { id, agent };
 }
 
 /** A plain account (no sign-in) to hang memberships on. */

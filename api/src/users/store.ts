@@ -193,14 +193,17 @@ export async function listUsers(
   page: Page<UserSort>,
 ): Promise<{ rows: UserRow[]; total: number }> {
   const where = userSearchWhere(filter);
-  const order = page.order === "asc" ? sql`ASC` : sql`DESC`;
   const [rows, count] = await Promise.all([
     db
       .selectFrom("users as u")
       .select([...USER_COLUMNS, adminRoleOf.as("role")])
       .where(where)
       // Only employee_no can be NULL; for the NOT NULL columns a plain order lets the index serve it.
-      .orderBy(sql`${SORT[page.sort]} ${order}${page.sort === "employeeNo" ? sql` NULLS LAST` : sql``}, u.id ${order}`)
+      .orderBy(SORT[page.sort], (ob) => {
+        const directed = page.order === "asc" ? ob.asc() : ob.desc();
+        return page.sort === "employeeNo" ? directed.nullsLast() : directed;
+      })
+      .orderBy("u.id", page.order)
       .offset(page.offset)
       .limit(page.limit)
       .execute(),

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { after, before } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { ROOT, type RunningServer, startServerProcess } from "../support/server-process";
+import { launchChromium, type SignedInPage } from "./adminSession";
+
+/** Where the browser tests leave their screenshots (and failure screenshots). */
+export const ARTIFACTS = path.join(ROOT, "test/e2e/artifacts");
+
+/** One browser test file's server process and Chromium, started before its tests and stopped after. */
+export interface ConsoleHarness {
+  readonly server: RunningServer;
+  readonly browser: Browser;
+  /** Runs a browser step, keeping a screenshot and the server's output when it fails; closes the session. */
+  inBrowser(name: string, session: SignedInPage, body: (page: Page) => Promise<void>): Promise<void>;
+}
+
+/**
+ * Registers the file's before/after hooks: the built console must exist, the server runs as its own
+ * process (on DATABASE_URL, else embedded) and one Chromium serves every test of the file. Call it at
+ * the top level of a test file. `setup` runs once both are up, in the same hook: Node 20 starts a file's
+ * top-level before hooks together, so a second hook could not count on the server being there.
+ */
+export function useConsoleHarness(setup?: (harness: ConsoleHarness) => Promise<void>): ConsoleHarness {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+
+  before(async () => {
+    if (!existsSync(path.join(ROOT, "console/dist/index.html"))) {
+      throw new Error("console/dist is missing: run `npm run build` before the browser tests");
+    }
+    await mkdir(ARTIFACTS, { recursive: true });
+    server = await startServerProcess({ databaseUrl: process.env.DATABASE_URL });
+    browser = await launchChromium();
+    if (setup) await setup(harness);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  function started<T>(value: T | undefined, what: string): T {
+    if (value === undefined) throw new Error(`${what} is not started yet: use it inside a hook or test`);
+    return value;
+  }
+
+  const harness: ConsoleHarness = {
+    get server() {
+      return started(server, "the server");
+    },
+    get browser() {
+      return started(browser, "the browser");
+    },
+    async inBrowser(name, session, body) {
+      try {
+        await body(session.page);
+        assert.deepEqual(session.errors, [], "uncaught errors in the page");
+      } catch (error) {
+        await session.page
+          .screenshot({ path: path.join(ARTIFACTS, `${name}.failure.png`), fullPage: true })
+          .catch(() => {});
+        throw new Error(
+          `${(error as Error).message}\n--- server output ---\n${started(server, "the server").output()}`,
+          {
+            cause: error,
+          },
+        );
+      } finally {
+        await session.close();
+      }
+    },
+  };
+  return harness;
+}
