@@ -3,7 +3,7 @@ import path from "node:path";
 import { test } from "node:test";
 import type { APIRequestContext, Page } from "playwright-core";
 import { adminAccount, openSignedIn, settled } from "./adminSession";
-import { ARTIFACTS, useConsoleHarness } from "./harness";
+import { ARTIFACTS, useConsoleHarness, confirmOk } from "./harness";
 
 /**
  * The authorization pages against the real server in a real browser: a policy from draft (with the
@@ -167,7 +167,7 @@ test("a policy from draft through simulation and diff to publishing", { timeout:
 
       // Publish v2: it is the version in force, v1 stays a draft.
       await page.locator('[data-testid="version-row"][data-version="2"]').getByTestId("version-publish").click();
-      await page.getByTestId("confirm-ok").click();
+      await confirmOk(page);
       await page.locator('[data-testid="version-row"][data-version="2"][data-status="published"]').waitFor();
       await page.getByText(zh ? "生效中 v2" : "In force: v2").waitFor();
       await settled(page);
@@ -301,7 +301,7 @@ test(
           });
           await page.getByTestId("secret-done").click();
           await page.getByTestId("client-revoke").first().click();
-          await page.getByTestId("confirm-ok").click();
+          await confirmOk(page);
           await page
             .getByTestId("api-client-table")
             .getByText(locale === "en" ? "Revoked" : "已撤销")

@@ -7,6 +7,17 @@ import type { Browser, Page } from "playwright-core";
 import { ROOT, type RunningServer, startServerProcess } from "../support/server-process";
 import { launchChromium, type SignedInPage } from "./adminSession";
 
+/**
+ * Presses OK in the open confirmation dialog and waits until that dialog is gone. Without the wait,
+ * the next confirmation's OK can resolve to this dialog's button while it is still fading out (slow
+ * on a loaded machine), and the click lands on a dialog that is already closing.
+ */
+export async function confirmOk(page: Page): Promise<void> {
+  const ok = page.getByTestId("confirm-ok");
+  await ok.click();
+  await ok.waitFor({ state: "hidden" });
+}
+
 /** Where the browser tests leave their screenshots (and failure screenshots). */
 export const ARTIFACTS = path.join(ROOT, "test/e2e/artifacts");
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { test } from "node:test";
 import type { APIRequestContext, Page } from "playwright-core";
 import { adminAccount, openSignedIn, problemText, settled } from "./adminSession";
-import { ARTIFACTS, useConsoleHarness } from "./harness";
+import { ARTIFACTS, useConsoleHarness, confirmOk } from "./harness";
 
 /**
  * The organisation pages against the real server in a real browser: dimensions and posts, the department
@@ -132,7 +132,7 @@ test(
       // Drag 预算处 onto 办公厅: a confirmation, then the move.
       await dragInto(page, "预算处", "办公厅");
       await page.locator(".ant-modal-confirm-title").getByText("将「预算处」移动到「办公厅」下？").waitFor();
-      await page.getByTestId("confirm-ok").click();
+      await confirmOk(page);
       await page.getByText("已将「预算处」移动到「办公厅」下").waitFor();
       assert.equal((await byName("预算处")).parentId, office.id, "the server moved it");
       // Shown once, under its new parent (the tree is a flat virtual list: the row follows 办公厅's).
@@ -150,7 +150,7 @@ test(
         headers: { "If-Match": `"${finance.version}"` },
       });
       await dragInto(page, "办公厅", "财政局");
-      await page.getByTestId("confirm-ok").click();
+      await confirmOk(page);
       const cycle = await problemText(page, "org-error");
       assert.equal(cycle.status, "400");
       assert.match(cycle.text, /不能把部门移动到其自身或其下级部门之下/);
@@ -176,7 +176,7 @@ test(
 
       // Deleting a department that still has sub-departments: 409 with the reason.
       await nodeAction(page, "市政府", "删除");
-      await page.getByTestId("confirm-ok").click();
+      await confirmOk(page);
       const notEmpty = await problemText(page, "org-error");
       assert.equal(notEmpty.status, "409");
       assert.match(notEmpty.text, /仍有子部门/);
@@ -211,7 +211,7 @@ test(
       await node(page, "市政府办公厅").click();
       await page.getByTestId("members-table").getByText("张伟").waitFor();
       await nodeAction(page, "市政府", "Delete");
-      await page.getByTestId("confirm-ok").click();
+      await confirmOk(page);
       assert.match((await problemText(page, "org-error")).text, /sub-departments/);
       await settled(page);
       await page.screenshot({ path: path.join(ARTIFACTS, "org.en.png"), fullPage: true });
@@ -241,14 +241,14 @@ test("tenants: create shows the three one-time passwords once; disable and enabl
 
       const row = page.locator(`[data-testid="tenant-row"][data-code="${code}"]`);
       await row.getByTestId("tenant-disable").click();
-      await page.getByTestId("confirm-ok").click();
+      await confirmOk(page);
       await row.getByTestId("tenant-enable").waitFor();
       await page.screenshot({
         path: path.join(ARTIFACTS, locale === "en" ? "tenants.en.png" : "tenants.png"),
         fullPage: true,
       });
       await row.getByTestId("tenant-enable").click();
-      await page.getByTestId("confirm-ok").click();
+      await confirmOk(page);
       await row.getByTestId("tenant-disable").waitFor();
     });
   }
