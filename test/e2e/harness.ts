@@ -11,11 +11,32 @@ import { launchChromium, type SignedInPage } from "./adminSession";
  * Presses OK in the open confirmation dialog and waits until that dialog is gone. Without the wait,
  * the next confirmation's OK can resolve to this dialog's button while it is still fading out (slow
  * on a loaded machine), and the click lands on a dialog that is already closing.
+ *
+ * On a loaded CI machine a click on a dialog that has just opened was once seen to do nothing at all:
+ * the button neither started loading nor closed its dialog for 15 s. Only then is OK pressed again —
+ * never while the action runs (loading) or the dialog is closing, so an action cannot run twice.
  */
 export async function confirmOk(page: Page): Promise<void> {
   const ok = page.getByTestId("confirm-ok");
-  await ok.click();
-  await ok.waitFor({ state: "hidden" });
+  for (let attempt = 1; ; attempt += 1) {
+    await ok.click();
+    try {
+      await ok.waitFor({ state: "hidden", timeout: 5_000 });
+      return;
+    } catch (error) {
+      const untouched = await ok
+        .evaluate(
+          (button) =>
+            !button.classList.contains("ant-btn-loading") && !button.closest(".ant-modal")?.className.includes("-leave"),
+        )
+        .catch(() => false);
+      if (!untouched) {
+        await ok.waitFor({ state: "hidden" });
+        return;
+      }
+      if (attempt === 3) throw error;
+    }
+  }
 }
 
 /** Where the browser tests leave their screenshots (and failure screenshots). */
