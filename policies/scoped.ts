@@ -10,6 +10,8 @@ export interface ScopedGrant {
   /** The root of the subtree the grant covers. */
   departmentId: string;
   actions: ScopedAction[];
+  /** When the grant lapses (null: never). Caches of the grant's rules must not outlive it. */
+  expiresAt?: Date | null;
 }
 
 /**

@@ -155,9 +155,12 @@ export function createAuthorizer(deps: AuthorizerDeps): PolicyAuthorizer {
       loadSubject(deps.db, tenantId, userId),
       deps.loadScopedGrants(deps.db, tenantId, userId),
     ]);
+    // A grant lapsing bumps no generation (nothing is written when it does), so the entry must not
+    // outlive the first of its grants to expire: the next request reloads without it.
+    const lapses = grants.map((g) => g.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY);
     const entry: SubjectEntry = {
       generation,
-      expiresAt: now() + ttl,
+      expiresAt: Math.min(now() + ttl, ...lapses),
       subject: subject ?? null,
       grants: subject?.status === "active" ? grantRules(grants) : [],
       abilities: new Map(),

@@ -109,3 +109,22 @@ test("a departments.manage scoped admin changes the tree under its department on
     403,
   );
 });
+
+test("an expiring grant stops working the moment it lapses, not when the subject cache next expires", async () => {
+  const temp = await createUser(app, t, "temp-manager", [{ departmentId: D.id, dimensionId: dim }]);
+  const lapse = Date.now() + 5_000;
+  const grant = await sec
+    .post("/api/v1/scoped-admins")
+    .send({ userId: temp, departmentId: D.id, actions: ["users.manage"], expiresAt: new Date(lapse).toISOString() });
+  assert.equal(grant.status, 201, grant.text);
+  const u = await signInUser(app, "temp-manager");
+  // Read before the lapse: this caches the subject (30 s TTL) with the grant's rules.
+  const before = await u.get(`/api/v1/users/${ids.inside}`);
+  assert.equal(before.status, 200, before.text);
+  assert.ok(Date.now() < lapse, "the first read ran before the grant lapsed (machine too slow to tell)");
+
+  await new Promise((resolve) => setTimeout(resolve, lapse - Date.now() + 200));
+  const afterLapse = await u.get(`/api/v1/users/${ids.inside}`);
+  assert.ok([403, 404].includes(afterLapse.status), `after the lapse: ${afterLapse.status}`);
+  assert.equal((await u.get("/api/v1/users")).status, 403, "no list either");
+});

@@ -24,7 +24,7 @@ export async function activeScopedGrants(db: DbOrTx, tenantId: string, userId: s
   const rows = await db
     .selectFrom("scoped_admins as g")
     .innerJoin("departments as d", "d.id", "g.department_id")
-    .select(["g.id", "g.dimension_id", "g.department_id", "g.actions"])
+    .select(["g.id", "g.dimension_id", "g.department_id", "g.actions", "g.expires_at"])
     .where("g.tenant_id", "=", tenantId)
     .where("g.user_id", "=", userId)
     .where(isActive)
@@ -37,6 +37,7 @@ export async function activeScopedGrants(db: DbOrTx, tenantId: string, userId: s
     dimensionId: r.dimension_id,
     departmentId: r.department_id,
     actions: knownActions(r.actions),
+    expiresAt: r.expires_at,
   }));
 }
 
