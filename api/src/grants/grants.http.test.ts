@@ -247,3 +247,45 @@ test("delegation: a scoped admin grants inside its subtree only what it holds; r
   const after = await d1.post("/api/v1/scoped-admins").send({ userId: u2, departmentId: C.id, actions: ["view"] });
   assert.equal(after.status, 403);
 });
+
+test("the database itself keeps admin roles and scoped grants apart (三员分立), both ways", async () => {
+  const db = app.database.db;
+  const secadmin = await db
+    .selectFrom("role_assignments")
+    .select("user_id")
+    .where("tenant_id", "=", t)
+    .where("role", "=", "secadmin")
+    .executeTakeFirstOrThrow();
+  const u = await createUser(app, t, "grantee-then-admin", [member(C)]);
+  const res = await sec.post("/api/v1/scoped-admins").send({ userId: u, departmentId: B.id, actions: ["view"] });
+  assert.equal(res.status, 201, res.text);
+
+  await assert.rejects(
+    db.insertInto("role_assignments").values({ tenant_id: t, user_id: u, role: "auditadmin" }).execute(),
+    /admin_role_without_scoped_grants|scoped-admin grants in force/,
+    "an account holding a grant in force cannot be given an admin role",
+  );
+  await db
+    .updateTable("scoped_admins")
+    .set({ revoked_at: new Date(), revoked_by: secadmin.user_id })
+    .where("id", "=", res.body.id)
+    .execute();
+  await db.insertInto("role_assignments").values({ tenant_id: t, user_id: u, role: "auditadmin" }).execute();
+
+  await assert.rejects(
+    db
+      .insertInto("scoped_admins")
+      .values({
+        tenant_id: t,
+        user_id: u,
+        dimension_id: dim,
+        department_id: B.id,
+        actions: ["view"],
+        granted_by: secadmin.user_id,
+      })
+      .execute(),
+    /scoped_grant_not_to_admin|never scoped admins/,
+    "a grant to an admin account is refused even when written past the service",
+  );
+  await db.deleteFrom("role_assignments").where("user_id", "=", u).execute();
+});
