@@ -1,5 +1,6 @@
 import { benchAuthMe } from "./auth-me";
 import { benchAuthzCheck, benchInProcess } from "./authz";
+import { benchCrypto } from "./crypto";
 import { benchOrgSearch } from "./org-search";
 
 /** `npm run bench`: every figure is printed beside a baseline measured in the same run. */
@@ -8,3 +9,4 @@ await benchAuthMe();
 await benchOrgSearch();
 benchInProcess();
 await benchAuthzCheck();
+benchCrypto();

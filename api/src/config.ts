@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { CRYPTO_PROFILE_NAMES, type CryptoProfileName } from "./crypto/profile";
 
 /**
  * Every environment variable Tianshu reads, parsed once. README.md lists them; keep both in step.
@@ -35,6 +36,7 @@ const envSchema = z.object({
   TIANSHU_INIT_PASSWORD_SECADMIN: z.string().min(1).max(128).optional(),
   TIANSHU_INIT_PASSWORD_AUDITADMIN: z.string().min(1).max(128).optional(),
   TIANSHU_KEK: z.string().min(1).max(200).optional(),
+  TIANSHU_CRYPTO_PROFILE: z.enum(CRYPTO_PROFILE_NAMES).default("gm"),
 });
 
 export interface Config {
@@ -59,6 +61,8 @@ export interface Config {
   initPasswords: { sysadmin?: string; secadmin?: string; auditadmin?: string };
   /** The key-encryption key; unset outside production: a generated 0600 file under dataDir. */
   kek: string | undefined;
+  /** gm (SM3, SM4, SM2; default) or intl (SHA-256, AES-256-GCM, Ed25519): api/src/crypto/profile.ts. */
+  cryptoProfile: CryptoProfileName;
 }
 
 export class ConfigError extends Error {}
@@ -93,5 +97,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       auditadmin: e.TIANSHU_INIT_PASSWORD_AUDITADMIN,
     },
     kek: e.TIANSHU_KEK,
+    cryptoProfile: e.TIANSHU_CRYPTO_PROFILE,
   };
 }

@@ -8,6 +8,7 @@ import { type AuthzServices, createAuthzServices } from "./authz/services";
 import { PLATFORM_TENANT_CODE } from "./bootstrap/admins";
 import type { Config } from "./config";
 import { createFieldCipher, type FieldCipher } from "./crypto/fields";
+import { cryptoProfile } from "./crypto/profile";
 import type { Bus } from "./db/bus";
 import type { Db } from "./db/pool";
 import { createSettingsService, type SettingsService } from "./settings/service";
@@ -44,7 +45,7 @@ export interface ServiceDeps {
 
 export function createServices(deps: ServiceDeps): Services {
   const { db, config } = deps;
-  const fields = createFieldCipher(deps.kek);
+  const fields = createFieldCipher(deps.kek, cryptoProfile(config.cryptoProfile));
   const auth = createAuthService(db, config, PLATFORM_TENANT_CODE);
   const mfa = createMfaService(db, fields);
   const sessions = createSessionService(db);

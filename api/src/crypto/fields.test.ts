@@ -2,24 +2,69 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { test } from "node:test";
 import { createFieldCipher, maskEmail, maskPhone } from "./fields";
-import { IntegrityError, sm3 } from "./sm";
+import { CryptoProfileMismatchError, intlProfile, SEAL_TAGS } from "./profile";
+import { IntegrityError } from "./sm";
 
 const kek = crypto.randomBytes(32);
-
-test("SM3 matches the GB/T 32905 example (abc)", () => {
-  assert.equal(sm3("abc").toString("hex"), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
-});
 
 test("sealed fields round-trip and are bound to their place", () => {
   const c = createFieldCipher(kek);
   const sealed = c.seal("13812341234", "users.phone:u1");
+  assert.match(sealed, /^v2\./);
   assert.notEqual(sealed, c.seal("13812341234", "users.phone:u1"), "a fresh IV each time");
   assert.equal(c.open(sealed, "users.phone:u1"), "13812341234");
   assert.throws(() => c.open(sealed, "users.phone:u2"), IntegrityError, "moved to another row");
   const bytes = Buffer.from(sealed.slice(3), "base64url");
+  assert.equal(bytes[0], SEAL_TAGS.gm, "the gm algorithm tag");
   bytes[20] = (bytes[20] ?? 0) ^ 1;
-  assert.throws(() => c.open(`v1.${bytes.toString("base64url")}`, "users.phone:u1"), IntegrityError, "altered");
+  assert.throws(() => c.open(`v2.${bytes.toString("base64url")}`, "users.phone:u1"), IntegrityError, "altered");
   assert.throws(() => createFieldCipher(crypto.randomBytes(32)).open(sealed, "users.phone:u1"), IntegrityError);
+  assert.throws(() => c.open(`v9.${sealed.slice(3)}`, "users.phone:u1"), IntegrityError, "unknown format");
+});
+
+/**
+ * Written by the field cipher as it was before the crypto profile existed ("v1.", untagged
+ * SM4-CTR + HMAC-SM3), with this KEK: data already stored must keep opening, and the blind index
+ * must not change, or every exact search on existing rows would miss.
+ */
+const LEGACY_KEK = Buffer.from("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "hex");
+const LEGACY = {
+  phone: "v1.s53hUgB_CC5tHZ1lmlZhP2338wYpTDzgNMVn7_DEwpiHJLXRaK_FfT-gt7PYSsFe0_GgYtzcUl0b2e8",
+  email: "v1.1ljCO5TEqAsY5-ZvUsEp0sxOiQRny5rlerbMXpvFJqwh9SbpwmS13rrRalz19Q_LAeqym5-QY00AGZqBiR4uPpeGbw8",
+  phoneIndex: "cojTdcnh5W9tdKgRChb0ZZeWepDdok5mdG490j2xYoc",
+  place: (column: string) => `users.${column}:00000000-0000-0000-0000-000000000001`,
+};
+
+test("values sealed before the profile switch still open under gm; the blind index is unchanged", () => {
+  const c = createFieldCipher(LEGACY_KEK);
+  assert.equal(c.open(LEGACY.phone, LEGACY.place("phone")), "13812341234");
+  assert.equal(c.open(LEGACY.email, LEGACY.place("email")), "zhang.san@example.cn");
+  assert.equal(c.blindIndex("phone", "13812341234"), LEGACY.phoneIndex);
+  assert.throws(() => c.open(LEGACY.phone, LEGACY.place("email")), IntegrityError, "still bound to its place");
+  const bytes = Buffer.from(LEGACY.phone.slice(3), "base64url");
+  bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1;
+  assert.throws(() => c.open(`v1.${bytes.toString("base64url")}`, LEGACY.place("phone")), IntegrityError, "altered");
+});
+
+test("the intl profile: AES-256-GCM fields and an HMAC-SHA256 index; gm values are refused by name", () => {
+  const gm = createFieldCipher(kek);
+  const intl = createFieldCipher(kek, intlProfile);
+  const sealed = intl.seal("13812341234", "users.phone:u1");
+  assert.equal(Buffer.from(sealed.slice(3), "base64url")[0], SEAL_TAGS.intl);
+  assert.equal(intl.open(sealed, "users.phone:u1"), "13812341234");
+  assert.throws(() => intl.open(sealed, "users.phone:u2"), IntegrityError);
+  assert.notEqual(intl.blindIndex("phone", "13812341234"), gm.blindIndex("phone", "13812341234"));
+  assert.throws(() => gm.open(sealed, "users.phone:u1"), CryptoProfileMismatchError, "intl value under gm");
+  assert.throws(
+    () => intl.open(gm.seal("13812341234", "users.phone:u1"), "users.phone:u1"),
+    CryptoProfileMismatchError,
+    "gm value under intl",
+  );
+  assert.throws(
+    () => createFieldCipher(LEGACY_KEK, intlProfile).open(LEGACY.phone, LEGACY.place("phone")),
+    CryptoProfileMismatchError,
+    "a legacy (gm) value under intl",
+  );
 });
 
 test("the blind index is deterministic per key and kind", () => {
