@@ -46,14 +46,19 @@ export async function record(tx: DbOrTx, event: AuditEvent): Promise<void> {
     .execute();
 }
 
-/** The actor and request part of an event, taken from the authenticated request context. */
+/**
+ * The actor and request part of an event, taken from the authenticated request context. Without a
+ * session, a business app's API client is the actor (its id, `api-client:<name>`), so a refused
+ * client call lands in its own tenant's log.
+ */
 export function actorOf(
   ctx: RequestContext,
 ): Pick<AuditEvent, "tenantId" | "actorId" | "actorName" | "actorRole" | "ip" | "userAgent" | "requestId"> {
+  const client = ctx.principal ? null : (ctx.apiClient ?? null);
   return {
-    tenantId: ctx.principal?.tenantId ?? null,
-    actorId: ctx.principal?.userId ?? null,
-    actorName: ctx.principal?.username ?? null,
+    tenantId: ctx.principal?.tenantId ?? client?.tenantId ?? null,
+    actorId: ctx.principal?.userId ?? client?.id ?? null,
+    actorName: ctx.principal?.username ?? (client ? `api-client:${client.name}` : null),
     actorRole: ctx.principal?.role ?? null,
     ip: ctx.ip,
     userAgent: ctx.userAgent,

@@ -14,7 +14,8 @@ const refused = () =>
   );
 
 /**
- * Authenticates business apps by `Authorization: Bearer <client id>.<secret>` (the PDP's callers).
+ * Authenticates business apps by `Authorization: Bearer <client id>.<secret>` (the decision point and
+ * org change feed callers).
  * A request without the header passes untouched (sessions are the cookie's business); a header
  * that does not verify is refused at once with 401 and the failure audited (client id only).
  */

@@ -7,6 +7,7 @@ import { withTx } from "../db/tx";
 import type { ApiClientPrincipal, RequestContext } from "../http/context";
 import { Conflict, NotFound } from "../http/errors";
 import type { Page } from "../http/list";
+import type { ApiClientScope } from "../http/route";
 import * as store from "./client-store";
 
 export type { ApiClientPrincipal };
@@ -18,7 +19,10 @@ export interface ApiClientService {
     page: Page<keyof typeof store.CLIENT_SORT>,
   ): Promise<{ rows: store.ApiClientRow[]; total: number }>;
   get(ctx: RequestContext, id: string): Promise<store.ApiClientRow>;
-  create(ctx: RequestContext, input: { name: string }): Promise<{ client: store.ApiClientRow; secret: string }>;
+  create(
+    ctx: RequestContext,
+    input: { name: string; scopes: ApiClientScope[] },
+  ): Promise<{ client: store.ApiClientRow; secret: string }>;
   revoke(ctx: RequestContext, id: string): Promise<void>;
   /** `<id>.<secret>` from an Authorization: Bearer header → the client, or null. */
   authenticate(token: string): Promise<ApiClientPrincipal | null>;
@@ -33,7 +37,8 @@ const digest = (secret: string) => sm3(secret).toString("hex");
 const notFound = () => new NotFound("API_CLIENT_NOT_FOUND", "No such API client.", "API 客户端不存在。");
 
 /**
- * API clients: credentials for business apps calling the PDP. The secret is 256 random bits, shown
+ * API clients: credentials for business apps calling the PDP (scope `authz:check`) or reading the org
+ * change feed (`org:read`); the scopes are fixed at creation. The secret is 256 random bits, shown
  * once; only its SM3 digest is stored. Verified credentials are cached briefly per process; a
  * revocation is announced on the bus so every instance forgets the client at once (while the bus is
  * down nothing is cached).
@@ -68,6 +73,7 @@ export function createApiClientService(deps: { db: Db; bus: Bus }): ApiClientSer
           id,
           tenantId: p.tenantId,
           name: input.name,
+          scopes: input.scopes,
           secretHash: digest(secret),
           createdBy: p.userId,
         });

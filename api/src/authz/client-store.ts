@@ -46,11 +46,18 @@ const toRow = (r: {
 
 export async function insertClient(
   tx: DbOrTx,
-  v: { id: string; tenantId: string; name: string; secretHash: string; createdBy: string },
+  v: { id: string; tenantId: string; name: string; scopes: string[]; secretHash: string; createdBy: string },
 ): Promise<ApiClientRow> {
   const row = await tx
     .insertInto("api_clients")
-    .values({ id: v.id, tenant_id: v.tenantId, name: v.name, secret_hash: v.secretHash, created_by: v.createdBy })
+    .values({
+      id: v.id,
+      tenant_id: v.tenantId,
+      name: v.name,
+      scopes: v.scopes,
+      secret_hash: v.secretHash,
+      created_by: v.createdBy,
+    })
     .returning(["id", "tenant_id", "name", "scopes", "created_by", "created_at", "last_used_at", "revoked_at"])
     .executeTakeFirstOrThrow();
   return toRow(row);

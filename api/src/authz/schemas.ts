@@ -1,5 +1,6 @@
 import { ACTION_NAME, PolicyDocumentSchema, RESOURCE_TYPE, SUBJECT_ROLES } from "../../../policies/document";
 import { listQuery } from "../http/list";
+import { API_CLIENT_SCOPES, type ApiClientScope } from "../http/route";
 import { z } from "../http/zod";
 
 // ---- policies ----
@@ -226,7 +227,7 @@ export const ApiClientSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    scopes: z.array(z.string()),
+    scopes: z.array(z.string()).describe(`What the client may call: ${API_CLIENT_SCOPES.join(", ")}`),
     status: z.enum(["active", "revoked"]),
     createdBy: z.string(),
     createdAt: z.string(),
@@ -235,8 +236,19 @@ export const ApiClientSchema = z
   })
   .openapi("ApiClient");
 
+export const DEFAULT_API_CLIENT_SCOPES: ApiClientScope[] = ["authz:check"];
+
 export const CreateApiClientBody = z
-  .strictObject({ name: z.string().trim().min(1).max(100) })
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    scopes: z
+      .array(z.enum(API_CLIENT_SCOPES))
+      .min(1)
+      .max(API_CLIENT_SCOPES.length)
+      .refine((s) => new Set(s).size === s.length, "each scope at most once")
+      .default(DEFAULT_API_CLIENT_SCOPES)
+      .describe("authz:check: the policy decision point; org:read: the org change feed. Default [authz:check]"),
+  })
   .openapi("CreateApiClientRequest");
 
 export const CreatedApiClient = z

@@ -13,15 +13,31 @@ import { fieldErrors } from "./zod-messages";
  * - `authenticated`: any signed-in account acting on itself (me, logout, own password); until the
  *   sign-in is complete (second factor, then a required password change) only routes that say so
  *   with allowDuringMfa / allowDuringPasswordChange answer;
- * - `ability`: the CASL (action, subject) the caller's role must hold.
+ * - `ability`: the CASL (action, subject) the caller's role must hold; with `orApiClient`, a
+ *   business app's API client holding that scope may call the same URL instead (the org feed);
+ * - `apiClient`: only a business app by its API client credentials (the decision point).
  * The service still checks the loaded resource (tenant, conditions); this is the first gate.
  */
 export type Access =
   | { public: true }
   | { authenticated: true; allowDuringPasswordChange?: boolean; allowDuringMfa?: boolean }
-  | { ability: { action: Action; subject: Subject } }
+  | { ability: { action: Action; subject: Subject }; orApiClient?: { scope: ApiClientScope } }
   /** A business app by its API client credentials (Authorization: Bearer), holding `scope`. */
-  | { apiClient: { scope: "authz:check" } };
+  | { apiClient: { scope: ApiClientScope } };
+
+/**
+ * What an API client may be given (secadmin picks from this closed list when creating one):
+ * `authz:check` for the policy decision point, `org:read` for the org change feed.
+ */
+export const API_CLIENT_SCOPES = ["authz:check", "org:read"] as const;
+export type ApiClientScope = (typeof API_CLIENT_SCOPES)[number];
+
+/** The API-client scope a route accepts, whether only clients or also signed-in callers may use it. */
+export function apiClientScopeOf(access: Access): ApiClientScope | undefined {
+  if ("apiClient" in access) return access.apiClient.scope;
+  if ("ability" in access) return access.orApiClient?.scope;
+  return undefined;
+}
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -111,7 +127,7 @@ export class RouteTable {
       throw new Error(`route ${def.operationId} declares no access`);
     }
     if (def.upload && def.body) throw new Error(`route ${def.operationId} declares both body and upload`);
-    if ("apiClient" in def.access && !this.apiClientScheme) {
+    if (apiClientScopeOf(def.access) && !this.apiClientScheme) {
       this.registry.registerComponent("securitySchemes", "apiClient", { type: "http", scheme: "bearer" });
       this.apiClientScheme = true;
     }
@@ -157,25 +173,32 @@ export class RouteTable {
   private async guard(req: Request, access: Access): Promise<void> {
     if ("public" in access) return;
     if ("apiClient" in access) {
-      const client = req.ctx.apiClient;
-      if (!client) {
+      if (!req.ctx.apiClient) {
         throw new Unauthorized(
           "API_CLIENT_REQUIRED",
           "Call this with an API client's credentials: Authorization: Bearer <id>.<secret>.",
           "请使用 API 客户端凭据调用（Authorization: Bearer <id>.<secret>）。",
         );
       }
-      if (!client.scopes.includes(access.apiClient.scope)) {
-        throw new Forbidden(
-          "FORBIDDEN",
-          `This API client lacks the ${access.apiClient.scope} scope.`,
-          "该 API 客户端无此权限范围。",
-        );
-      }
+      await this.requireScope(req, access.apiClient.scope);
+      return;
+    }
+    // A route open to both: credentials in the Authorization header name the caller (the client
+    // loader has already refused bad ones), so a business app is never judged by a stray cookie.
+    const clientScope = apiClientScopeOf(access);
+    if (clientScope && req.ctx.apiClient) {
+      await this.requireScope(req, clientScope);
       return;
     }
     const principal = req.ctx.principal;
     if (!principal) {
+      if (clientScope) {
+        throw new Unauthorized(
+          "UNAUTHENTICATED",
+          "Sign in first, or call with an API client's credentials: Authorization: Bearer <id>.<secret>.",
+          "请先登录，或使用 API 客户端凭据调用（Authorization: Bearer <id>.<secret>）。",
+        );
+      }
       throw new Unauthorized("UNAUTHENTICATED", "Sign in first.", "请先登录。");
     }
     // The second factor comes first, then the password change (the login `next` order).
@@ -202,6 +225,13 @@ export class RouteTable {
         throw new Forbidden("FORBIDDEN", `Your role may not ${action} ${subject}.`, "当前角色无权执行此操作。");
       }
     }
+  }
+
+  /** Refuses (403, audited as a denial) an API client without `scope`. */
+  private async requireScope(req: Request, scope: ApiClientScope): Promise<void> {
+    if (req.ctx.apiClient?.scopes.includes(scope)) return;
+    await this.recordDenial(req, `scope ${scope}`);
+    throw new Forbidden("FORBIDDEN", `This API client lacks the ${scope} scope.`, "该 API 客户端无此权限范围。");
   }
 
   private openApiFor(def: RouteDef<AnyObject, AnyObject, z.ZodType, z.ZodType>): RouteConfig {
@@ -238,11 +268,7 @@ export class RouteTable {
       operationId: def.operationId,
       summary: def.summary,
       tags: def.tags,
-      ...("public" in def.access
-        ? { security: [] }
-        : "apiClient" in def.access
-          ? { security: [{ apiClient: [] }] }
-          : { security: [{ session: [] }] }),
+      security: securityOf(def.access),
       request: {
         ...(def.params ? { params: def.params } : {}),
         ...(def.query ? { query: def.query } : {}),
@@ -260,12 +286,22 @@ export class RouteTable {
       },
       responses,
       ...("ability" in def.access
-        ? { "x-required-ability": def.access.ability }
-        : {
-            "x-access": "public" in def.access ? "public" : "apiClient" in def.access ? "apiClient" : "authenticated",
-          }),
+        ? {
+            "x-required-ability": def.access.ability,
+            ...(def.access.orApiClient ? { "x-api-client-scope": def.access.orApiClient.scope } : {}),
+          }
+        : "apiClient" in def.access
+          ? { "x-access": "apiClient", "x-api-client-scope": def.access.apiClient.scope }
+          : { "x-access": "public" in def.access ? "public" : "authenticated" }),
     };
   }
+}
+
+/** OpenAPI security requirements: alternatives, so a route open to both lists both schemes. */
+function securityOf(access: Access): RouteConfig["security"] {
+  if ("public" in access) return [];
+  if ("apiClient" in access) return [{ apiClient: [] }];
+  return "ability" in access && access.orApiClient ? [{ session: [] }, { apiClient: [] }] : [{ session: [] }];
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startTestApp, type TestApp } from "../../../test/support/app";
+import { apiClientScopeOf } from "./route";
 
 let app: TestApp;
 before(async () => {
@@ -24,9 +25,12 @@ test("every route declares its access: public, authenticated (self-service) or a
   ]);
 });
 
-test("API-client routes are only the policy decision point, and it requires credentials", async () => {
-  const clientRoutes = app.routes.routes.filter((r) => "apiClient" in r.access).map((r) => `${r.method} ${r.path}`);
-  assert.deepEqual(clientRoutes, ["post /api/v1/authz/check"]);
+test("API clients reach only the decision point and the org change feed, and need credentials", async () => {
+  const clientRoutes = app.routes.routes.flatMap((r) => {
+    const scope = apiClientScopeOf(r.access);
+    return scope ? [`${r.method} ${r.path} ${scope}`] : [];
+  });
+  assert.deepEqual(clientRoutes.sort(), ["get /api/v1/org-changes org:read", "post /api/v1/authz/check authz:check"]);
   const bad = await app.http.post("/api/v1/authz/check").set("authorization", "Bearer not-a-credential").send({});
   assert.equal(bad.status, 401);
   assert.equal(bad.body.code, "INVALID_CLIENT_CREDENTIALS");

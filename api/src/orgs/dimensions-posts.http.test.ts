@@ -92,3 +92,34 @@ test("secadmin reads the directory but changes none of it; auditadmin reads noth
   assert.equal((await audit.get("/api/v1/departments")).status, 403);
   assert.equal((await audit.get("/api/v1/org-changes")).status, 403);
 });
+
+test("lists: search by name or code, sort either way with ties broken by code, page with a total", async () => {
+  for (const [code, name, sortOrder] of [
+    ["list-c", "列表丙", 1],
+    ["list-a", "列表甲", 2],
+    ["list-b", "列表乙", 1],
+  ] as const) {
+    assert.equal((await sys.post("/api/v1/posts").send({ code: code.toUpperCase(), name, sortOrder })).status, 201);
+    const dim = await sys.post("/api/v1/dimensions").send({ code, name, kind: "other", sortOrder });
+    assert.equal(dim.status, 201);
+  }
+  for (const plural of ["posts", "dimensions"]) {
+    const page = (query: Record<string, string | number>) =>
+      sys.get(`/api/v1/${plural}`).query({ q: "列表", ...query });
+    const codes = (res: { body: { code: string }[] }) => res.body.map((r) => r.code.toLowerCase());
+    const asc = await page({ _sort: "code", _order: "asc" });
+    assert.equal(asc.status, 200);
+    assert.equal(asc.headers["x-total-count"], "3");
+    assert.deepEqual(codes(asc), ["list-a", "list-b", "list-c"]);
+    assert.deepEqual(codes(await page({ _sort: "code", _order: "desc" })), ["list-c", "list-b", "list-a"]);
+    assert.deepEqual(
+      codes(await page({ _sort: "sortOrder", _order: "asc" })),
+      ["list-b", "list-c", "list-a"],
+      "equal sort orders fall back to the code",
+    );
+    const second = await page({ _sort: "code", _order: "asc", _start: 1, _end: 2 });
+    assert.deepEqual(codes(second), ["list-b"]);
+    assert.equal(second.headers["x-total-count"], "3", "the total counts every match, not the page");
+    assert.deepEqual(codes(await page({ q: "LIST-C" })), ["list-c"], "the code matches too, any case");
+  }
+});

@@ -1,13 +1,12 @@
 import { sql } from "kysely";
-import { accessibleWhere } from "../../../policies/compile";
-import type { Db, DbOrTx } from "../db/pool";
+import type { Db } from "../db/pool";
 import { Conflict, NotFound } from "../http/errors";
 import type { Page } from "../http/list";
 import type { Caller } from "./access";
-import { containsPattern } from "./pinyin";
 import type { DimensionDto } from "./schemas";
 import { pgConstraint } from "./tx";
 import { createVersioned, deleteVersioned, updateVersioned, type VersionedEntity } from "./versioned";
+import { findRow, listRows, type ReadSpec } from "./versioned-read";
 
 function toDto(r: {
   id: string;
@@ -42,50 +41,36 @@ const state = (r: Parameters<typeof toDto>[0]) => {
   return rest;
 };
 
+type DimensionRow = Parameters<typeof toDto>[0];
+
+const READ: ReadSpec<"sortOrder" | "code" | "name" | "createdAt"> = {
+  table: "dimensions",
+  subject: "Dimension",
+  columns: DIMENSION_COLUMNS,
+  scope: (caller) => ({ column: "tenant_id", tenantId: caller.principal.tenantId }),
+  sort: { sortOrder: "sort_order", code: "code", name: "name", createdAt: "created_at" },
+  notFound: NOT_FOUND,
+};
+
 export async function listDimensions(
   db: Db,
   caller: Caller,
   q: { q?: string | undefined },
   page: Page<"sortOrder" | "code" | "name" | "createdAt">,
 ): Promise<{ rows: DimensionDto[]; total: number }> {
-  const allowed = accessibleWhere(caller.ability, "read", "Dimension", DIMENSION_COLUMNS);
-  if (!allowed) throw new Error("route guard admitted a caller with no read Dimension rule");
-  let base = db.selectFrom("dimensions").where("tenant_id", "=", caller.principal.tenantId).where(allowed);
-  if (q.q)
-    base = base.where((eb) =>
-      eb.or([eb("name", "ilike", containsPattern(q.q as string)), eb("code", "ilike", containsPattern(q.q as string))]),
-    );
-  const sort = { sortOrder: "sort_order", code: "code", name: "name", createdAt: "created_at" } as const;
-  const [rows, count] = await Promise.all([
-    base
-      .selectAll()
-      .orderBy(sort[page.sort], page.order)
-      .orderBy("code")
-      .offset(page.offset)
-      .limit(page.limit)
-      .execute(),
-    base.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow(),
-  ]);
-  return { rows: rows.map(toDto), total: Number(count.n) };
+  const { rows, total } = await listRows<DimensionRow, typeof page.sort>(db, READ, caller, q, page);
+  return { rows: rows.map(toDto), total };
 }
 
-async function find(db: DbOrTx, tenantId: string, id: string, lock = false) {
-  let q = db.selectFrom("dimensions").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
-  if (lock) q = q.forUpdate();
-  const row = await q.executeTakeFirst();
-  if (!row) throw NOT_FOUND();
-  return row;
-}
-
-const DIMENSION: VersionedEntity<Parameters<typeof toDto>[0]> = {
+const DIMENSION: VersionedEntity<DimensionRow> = {
   kind: "dimension",
   targetType: "Dimension",
-  find: (tx, caller, id, lock) => find(tx, caller.principal.tenantId, id, lock),
+  find: (tx, caller, id, lock) => findRow<DimensionRow>(tx, READ, caller, id, lock),
   state,
 };
 
 export async function getDimension(db: Db, caller: Caller, id: string): Promise<DimensionDto> {
-  return toDto(await find(db, caller.principal.tenantId, id));
+  return toDto(await findRow<DimensionRow>(db, READ, caller, id));
 }
 
 function conflict(err: unknown): never {

@@ -1,13 +1,12 @@
 import { sql } from "kysely";
-import { accessibleWhere } from "../../../policies/compile";
-import type { Db, DbOrTx } from "../db/pool";
+import type { Db } from "../db/pool";
 import { Conflict, NotFound } from "../http/errors";
 import type { Page } from "../http/list";
 import type { Caller } from "./access";
-import { containsPattern } from "./pinyin";
 import type { PostDto } from "./schemas";
 import { pgConstraint } from "./tx";
 import { createVersioned, deleteVersioned, updateVersioned, type VersionedEntity } from "./versioned";
+import { findRow, listRows, type ReadSpec } from "./versioned-read";
 
 interface PostRow {
   id: string;
@@ -45,51 +44,34 @@ function conflict(err: unknown): never {
   throw err;
 }
 
+const READ: ReadSpec<"sortOrder" | "code" | "name" | "createdAt"> = {
+  table: "posts",
+  subject: "Post",
+  columns: POST_COLUMNS,
+  scope: (caller) => ({ column: "tenant_id", tenantId: caller.principal.tenantId }),
+  sort: { sortOrder: "sort_order", code: "code", name: "name", createdAt: "created_at" },
+  notFound: NOT_FOUND,
+};
+
 export async function listPosts(
   db: Db,
   caller: Caller,
   q: { q?: string | undefined },
   page: Page<"sortOrder" | "code" | "name" | "createdAt">,
 ): Promise<{ rows: PostDto[]; total: number }> {
-  const allowed = accessibleWhere(caller.ability, "read", "Post", POST_COLUMNS);
-  if (!allowed) throw new Error("route guard admitted a caller with no read Post rule");
-  let base = db.selectFrom("posts").where("tenant_id", "=", caller.principal.tenantId).where(allowed);
-  const text = q.q;
-  if (text)
-    base = base.where((eb) =>
-      eb.or([eb("name", "ilike", containsPattern(text)), eb("code", "ilike", containsPattern(text))]),
-    );
-  const sort = { sortOrder: "sort_order", code: "code", name: "name", createdAt: "created_at" } as const;
-  const [rows, count] = await Promise.all([
-    base
-      .selectAll()
-      .orderBy(sort[page.sort], page.order)
-      .orderBy("code")
-      .offset(page.offset)
-      .limit(page.limit)
-      .execute(),
-    base.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow(),
-  ]);
-  return { rows: rows.map(toDto), total: Number(count.n) };
-}
-
-async function find(db: DbOrTx, tenantId: string, id: string, lock = false): Promise<PostRow> {
-  let q = db.selectFrom("posts").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
-  if (lock) q = q.forUpdate();
-  const row = await q.executeTakeFirst();
-  if (!row) throw NOT_FOUND();
-  return row;
+  const { rows, total } = await listRows<PostRow, typeof page.sort>(db, READ, caller, q, page);
+  return { rows: rows.map(toDto), total };
 }
 
 const POST: VersionedEntity<PostRow> = {
   kind: "post",
   targetType: "Post",
-  find: (tx, caller, id, lock) => find(tx, caller.principal.tenantId, id, lock),
+  find: (tx, caller, id, lock) => findRow<PostRow>(tx, READ, caller, id, lock),
   state,
 };
 
 export async function getPost(db: Db, caller: Caller, id: string): Promise<PostDto> {
-  return toDto(await find(db, caller.principal.tenantId, id));
+  return toDto(await findRow<PostRow>(db, READ, caller, id));
 }
 
 export async function createPost(

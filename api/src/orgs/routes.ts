@@ -4,6 +4,7 @@ import { z } from "../http/zod";
 import { callerOf } from "./access";
 import { ifMatchVersion, setEtag } from "../http/concurrency";
 import { registerDepartmentRoutes } from "./department-routes";
+import { FEED_SCOPE } from "./feed";
 import {
   CodeNameListQuery,
   DimensionCreateBody,
@@ -36,16 +37,17 @@ export function registerOrgRoutes(routes: RouteTable, orgs: OrgServices): void {
     method: "get",
     path: "/api/v1/org-changes",
     operationId: "listOrgChanges",
-    summary: "The tenant's org change feed after a cursor, oldest first (统一组织架构对接)",
+    summary:
+      "The tenant's org change feed after a cursor, oldest first (统一组织架构对接); a signed-in admin or an API client with org:read",
     tags: ["org-changes"],
-    access: { ability: { action: "read", subject: "OrgUnit" } },
+    access: { ability: { action: "read", subject: "OrgUnit" }, orApiClient: { scope: FEED_SCOPE } },
     query: OrgChangesQuery,
     response: {
       status: 200,
       description: "Changes after `after`, and the cursor to pass next",
       schema: OrgChangesResponse,
     },
-    handler: ({ query, ctx }) => orgs.changes.read(callerOf(ctx), query.after, query.limit),
+    handler: ({ query, ctx }) => orgs.changes.read(ctx, query.after, query.limit),
   });
 }
 

@@ -88,6 +88,23 @@ describe("the platform sysadmin manages tenants", () => {
   });
 });
 
+test("the tenant list searches name and code, filters by status, sorts and pages", async () => {
+  const ids: Record<string, string> = {};
+  for (const code of ["zeta-a", "zeta-b", "zeta-c"]) ids[code] = (await createTenant(code)).id;
+  const b = await sys.get(`/api/v1/tenants/${ids["zeta-b"]}`);
+  assert.equal((await sys.post(`/api/v1/tenants/${ids["zeta-b"]}/disable`).set("if-match", etag(b))).status, 200);
+  const list = (query: Record<string, string | number>) => sys.get("/api/v1/tenants").query({ q: "zeta", ...query });
+  const codes = (res: { body: { code: string }[] }) => res.body.map((t) => t.code);
+  const all = await list({ _sort: "code", _order: "desc" });
+  assert.deepEqual(codes(all), ["zeta-c", "zeta-b", "zeta-a"]);
+  assert.equal(all.headers["x-total-count"], "3");
+  assert.deepEqual(codes(await list({ status: "disabled" })), ["zeta-b"]);
+  const active = await list({ status: "active", _sort: "code", _order: "asc", _start: 1, _end: 2 });
+  assert.deepEqual(codes(active), ["zeta-c"]);
+  assert.equal(active.headers["x-total-count"], "2");
+  assert.deepEqual(codes(await list({ q: "租户zeta-a" })), ["zeta-a"], "the name matches too");
+});
+
 describe("another tenant's sysadmin", () => {
   test("sees only its own tenant; the platform's answers 404; creating or disabling tenants is refused", async () => {
     const t = await createTenant("gamma");

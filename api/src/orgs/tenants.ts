@@ -1,18 +1,18 @@
-import { sql } from "kysely";
-import { accessibleWhere } from "../../../policies/compile";
+import { expressionBuilder, sql } from "kysely";
 import { ADMIN_ROLES } from "../../../policies/subjects";
 import { actorOf } from "../audit/record";
 import { createAdminAccounts } from "../bootstrap/admins";
 import type { Db, DbOrTx, Tx } from "../db/pool";
+import type { Database } from "../db/schema";
 import { Conflict, Forbidden, Invalid, NotFound } from "../http/errors";
 import type { Page } from "../http/list";
 import { auditedChange, type Caller } from "./access";
 import { recordOrgChange, type OrgChange } from "./changes";
 import { assertVersion } from "../http/concurrency";
-import { containsPattern } from "./pinyin";
 import type { TenantDto } from "./schemas";
 import { orgTx, pgConstraint } from "./tx";
 import { auditOrgChange, updateVersioned, type VersionedEntity } from "./versioned";
+import { findRow, listRows, type ReadSpec } from "./versioned-read";
 
 interface TenantRow {
   id: string;
@@ -63,14 +63,16 @@ export function createTenantService(db: Db, platformTenantId: string, pbkdf2Iter
     updatedAt: r.updated_at.toISOString(),
   });
 
-  async function find(tx: DbOrTx, caller: Caller, id: string, lock = false): Promise<TenantRow> {
-    if (!isPlatform(caller) && id !== caller.principal.tenantId) throw NOT_FOUND();
-    let q = tx.selectFrom("tenants").selectAll().where("id", "=", id);
-    if (lock) q = q.forUpdate();
-    const row = await q.executeTakeFirst();
-    if (!row) throw NOT_FOUND();
-    return row;
-  }
+  // The platform tenant's callers see every tenant; anyone else only their own (another is a 404).
+  const READ: ReadSpec<"code" | "name" | "createdAt"> = {
+    table: "tenants",
+    subject: "Tenant",
+    columns: TENANT_COLUMNS,
+    scope: (caller) => (isPlatform(caller) ? null : { column: "id", tenantId: caller.principal.tenantId }),
+    sort: { code: "code", name: "name", createdAt: "created_at" },
+    notFound: NOT_FOUND,
+  };
+  const find = (tx: DbOrTx, caller: Caller, id: string, lock = false) => findRow<TenantRow>(tx, READ, caller, id, lock);
 
   function requirePlatform(caller: Caller, what: string): void {
     if (!isPlatform(caller)) {
@@ -104,28 +106,10 @@ export function createTenantService(db: Db, platformTenantId: string, pbkdf2Iter
 
   return {
     async list(caller, q, page) {
-      const allowed = accessibleWhere(caller.ability, "read", "Tenant", TENANT_COLUMNS);
-      if (!allowed) throw new Error("route guard admitted a caller with no read Tenant rule");
-      let base = db.selectFrom("tenants").where(allowed);
-      if (!isPlatform(caller)) base = base.where("id", "=", caller.principal.tenantId);
-      const text = q.q;
-      if (text)
-        base = base.where((eb) =>
-          eb.or([eb("name", "ilike", containsPattern(text)), eb("code", "ilike", containsPattern(text))]),
-        );
-      if (q.status) base = base.where("status", "=", q.status);
-      const sort = { code: "code", name: "name", createdAt: "created_at" } as const;
-      const [rows, count] = await Promise.all([
-        base
-          .selectAll()
-          .orderBy(sort[page.sort], page.order)
-          .orderBy("code")
-          .offset(page.offset)
-          .limit(page.limit)
-          .execute(),
-        base.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow(),
-      ]);
-      return { rows: rows.map(toDto), total: Number(count.n) };
+      const status = q.status;
+      const where = status ? expressionBuilder<Database, "tenants">()("status", "=", status) : undefined;
+      const { rows, total } = await listRows<TenantRow, typeof page.sort>(db, READ, caller, { q: q.q, where }, page);
+      return { rows: rows.map(toDto), total };
     },
 
     async get(caller, id) {

@@ -12,6 +12,7 @@ import { lockTenantOrg, orgTx, pgCode } from "./tx";
  * runs in one org transaction, checks the If-Match version against the locked row, writes the change
  * feed and the audit event in that transaction, and records refusals through auditedChange. Each
  * entity keeps its own columns, queries and error codes; only the order of those steps lives here.
+ * The reading side (find, list) is in versioned-read.ts.
  */
 export interface VersionedEntity<Row extends { id: string; version: number }> {
   /** Change-feed entity; also the audit action prefix ("dimension.update") and the version-conflict noun. */
