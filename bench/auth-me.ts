@@ -23,11 +23,12 @@ async function signedInCookie(baseUrl: string): Promise<string> {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ username: "auditadmin", password: INIT_PASSWORDS.auditadmin }),
   });
-  const cookie = login.headers.get("set-cookie")?.split(";")[0];
-  if (login.status !== 200 || !cookie) throw new Error(`sign-in failed: ${login.status}`);
+  const passwordCookie = login.headers.get("set-cookie")?.split(";")[0];
+  if (login.status !== 200 || !passwordCookie) throw new Error(`sign-in failed: ${login.status}`);
   // Admins sign in with a second factor: the benchmark client holds an SM2 key, as a USB key would.
+  // Passing it replaces the session's cookie.
   const { next } = (await login.json()) as { next: string | null };
-  await completeSecondFactorOverHttp(baseUrl, cookie, next, newSm2Key());
+  const cookie = await completeSecondFactorOverHttp(baseUrl, passwordCookie, next, newSm2Key());
   const change = await fetch(`${baseUrl}/api/v1/auth/password`, {
     method: "POST",
     headers: { "content-type": "application/json", cookie },

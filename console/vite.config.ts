@@ -12,17 +12,33 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
-    // antd is one ~900 kB vendor chunk (280 kB gzipped) that stays cached across console releases.
-    chunkSizeWarningLimit: 1000,
     rolldownOptions: {
       output: {
-        // antd alone is larger than Vite's 500 kB warning; split the big, rarely-changing vendors so
-        // a console release does not make browsers download them again.
+        // Measured with `npm run build` (docs/console.md, "Bundle"). The pages are lazy (src/AppRoutes.tsx), so the
+        // sign-in page loads only what it renders. The vendors it needs go into named groups that change rarely
+        // and stay cached across console releases; `$initial` keeps the groups to what the first page imports —
+        // a group without it would pull the whole of antd (1.2 MB) into the sign-in download again. antd is cut
+        // in three (components, rc-* internals, icons) so no chunk passes Vite's 500 kB warning. What only the
+        // signed-in pages use (tables, pickers, trees, refine's antd hooks) is left to automatic splitting, so
+        // a page fetches the parts it renders.
         codeSplitting: {
           groups: [
-            { name: "react", test: /node_modules[\\/](react|react-dom|react-router|scheduler)[\\/]/ },
-            { name: "antd", test: /node_modules[\\/](antd|@ant-design|@rc-component|rc-[^\\/]+)[\\/]/ },
-            { name: "refine", test: /node_modules[\\/](@refinedev|@tanstack)[\\/]/ },
+            { name: "react", test: /node_modules[\\/](react|react-dom|react-router|scheduler)[\\/]/, priority: 30 },
+            {
+              name: "refine",
+              test: /node_modules[\\/](@refinedev[\\/](core|react-router)|@tanstack)[\\/]/,
+              priority: 20,
+            },
+            { name: "antd-icons", test: /node_modules[\\/]@ant-design[\\/]icons/, tags: ["$initial"], priority: 12 },
+            {
+              name: "antd-rc",
+              test: /node_modules[\\/](@rc-component|rc-[^\\/]+)[\\/]/,
+              tags: ["$initial"],
+              priority: 11,
+            },
+            { name: "antd", test: /node_modules[\\/](antd|@ant-design)[\\/]/, tags: ["$initial"], priority: 10 },
+            // The rest of the first page's libraries (CASL, dayjs, classnames…), apart from the app's own code.
+            { name: "vendor", test: /node_modules[\\/]/, tags: ["$initial"], priority: 9 },
           ],
         },
       },

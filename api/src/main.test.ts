@@ -89,10 +89,11 @@ test(
     const s = await login(base, "sysadmin", printed.sysadmin as string);
     assert.equal(s.status, 200);
     assert.equal(s.next, "mfa-enroll", "admins enrol a second factor first");
-    await completeSecondFactorOverHttp(base, s.cookie, s.next, newSm2Key());
+    // Passing the second factor replaces the session's cookie.
+    const cookie = await completeSecondFactorOverHttp(base, s.cookie, s.next, newSm2Key());
     const change = await fetch(`${base}/api/v1/auth/password`, {
       method: "POST",
-      headers: { "content-type": "application/json", cookie: s.cookie },
+      headers: { "content-type": "application/json", cookie },
       body: JSON.stringify({ currentPassword: printed.sysadmin, newPassword: "Kept-After-Restart-1" }),
     });
     assert.equal(change.status, 204);

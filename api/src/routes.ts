@@ -16,7 +16,7 @@ import { registerUserRoutes } from "./users/routes";
 export function registerDomainRoutes(routes: RouteTable, deps: AppDeps): void {
   const { services } = deps;
   registerAuthRoutes(routes, services, deps.config);
-  registerMfaRoutes(routes, services.mfa);
+  registerMfaRoutes(routes, services.mfa, deps.config);
   registerSessionRoutes(routes, services.sessions);
   registerSettingsRoutes(routes, services.settings);
   registerAuditRoutes(routes, deps.db, deps.platformTenantId);

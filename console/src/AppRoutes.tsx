@@ -2,31 +2,41 @@ import { Authenticated } from "@refinedev/core";
 import type { ReactNode } from "react";
 import { Route, Routes } from "react-router";
 import { FullPageSpin } from "./components/FullPageSpin";
-import { WorkspaceLayout } from "./components/layout/WorkspaceLayout";
 import { ResourceGuard } from "./components/ResourceGuard";
 import { GuestOnly, RequireStep } from "./components/SessionGuards";
 import { SignInGate } from "./components/SignInGate";
-import { ApprovalList } from "./pages/approvals/ApprovalList";
-import { AuditEventList } from "./pages/audit/AuditEventList";
-import { ChangePasswordPage } from "./pages/change-password/ChangePasswordPage";
-import { DimensionList } from "./pages/dimensions/DimensionList";
-import { NotFoundPage } from "./pages/errors/NotFoundPage";
-import { ApiClientList } from "./pages/grants/ApiClientList";
-import { ScopedAdminList } from "./pages/grants/ScopedAdminList";
-import { WorkspaceHome } from "./pages/home/WorkspaceHome";
+import { lazyPage, PageSuspense } from "./lazyPage";
 import { LoginPage } from "./pages/login/LoginPage";
-import { MfaEnrollPage } from "./pages/mfa/MfaEnrollPage";
-import { MfaVerifyPage } from "./pages/mfa/MfaVerifyPage";
-import { OrgPage } from "./pages/org/OrgPage";
-import { PlaceholderPage } from "./pages/placeholder/PlaceholderPage";
-import { PolicyPage } from "./pages/policies/PolicyPage";
-import { PostList } from "./pages/posts/PostList";
-import { SecuritySettingsPage } from "./pages/security-settings/SecuritySettingsPage";
-import { MySecurityPage } from "./pages/sessions/MySecurityPage";
-import { TenantList } from "./pages/tenants/TenantList";
-import { UserList } from "./pages/users/UserList";
-import { UserShowPage } from "./pages/users/UserShowPage";
 import { type ConsoleResource, findResource, RESOURCES } from "./resources";
+
+/*
+ * Only the sign-in page is in the first download: everything behind it — the workspace frame, every page, the
+ * later sign-in steps (SM2 and TOTP code) — is fetched when first shown, so a visitor on /login does not
+ * download the signed-in console (docs/console.md, "Bundle").
+ */
+const WorkspaceLayout = lazyPage(() => import("./components/layout/WorkspaceLayout"), "WorkspaceLayout");
+const ApprovalList = lazyPage(() => import("./pages/approvals/ApprovalList"), "ApprovalList");
+const AuditEventList = lazyPage(() => import("./pages/audit/AuditEventList"), "AuditEventList");
+const ChangePasswordPage = lazyPage(() => import("./pages/change-password/ChangePasswordPage"), "ChangePasswordPage");
+const DimensionList = lazyPage(() => import("./pages/dimensions/DimensionList"), "DimensionList");
+const NotFoundPage = lazyPage(() => import("./pages/errors/NotFoundPage"), "NotFoundPage");
+const ApiClientList = lazyPage(() => import("./pages/grants/ApiClientList"), "ApiClientList");
+const ScopedAdminList = lazyPage(() => import("./pages/grants/ScopedAdminList"), "ScopedAdminList");
+const WorkspaceHome = lazyPage(() => import("./pages/home/WorkspaceHome"), "WorkspaceHome");
+const MfaEnrollPage = lazyPage(() => import("./pages/mfa/MfaEnrollPage"), "MfaEnrollPage");
+const MfaVerifyPage = lazyPage(() => import("./pages/mfa/MfaVerifyPage"), "MfaVerifyPage");
+const OrgPage = lazyPage(() => import("./pages/org/OrgPage"), "OrgPage");
+const PlaceholderPage = lazyPage(() => import("./pages/placeholder/PlaceholderPage"), "PlaceholderPage");
+const PolicyPage = lazyPage(() => import("./pages/policies/PolicyPage"), "PolicyPage");
+const PostList = lazyPage(() => import("./pages/posts/PostList"), "PostList");
+const SecuritySettingsPage = lazyPage(
+  () => import("./pages/security-settings/SecuritySettingsPage"),
+  "SecuritySettingsPage",
+);
+const MySecurityPage = lazyPage(() => import("./pages/sessions/MySecurityPage"), "MySecurityPage");
+const TenantList = lazyPage(() => import("./pages/tenants/TenantList"), "TenantList");
+const UserList = lazyPage(() => import("./pages/users/UserList"), "UserList");
+const UserShowPage = lazyPage(() => import("./pages/users/UserShowPage"), "UserShowPage");
 
 /** Pages that are built; every other resource shows its placeholder until its release. */
 const PAGES: Record<string, (resource: ConsoleResource) => ReactNode> = {
@@ -50,76 +60,101 @@ const PAGES: Record<string, (resource: ConsoleResource) => ReactNode> = {
  * (session/steps.ts); otherwise the workspace.
  */
 export function AppRoutes() {
+  // The outer boundary covers the lazy frame and sign-in steps; each workspace page has its own, inside the
+  // frame, so the menu and header stay while a page's chunk downloads.
   return (
-    <Routes>
-      <Route
-        element={
-          <Authenticated key="workspace" loading={<FullPageSpin />}>
-            <SignInGate>
-              <WorkspaceLayout />
-            </SignInGate>
-          </Authenticated>
-        }
-      >
-        <Route index element={<WorkspaceHome />} />
-        {RESOURCES.map((resource) => (
+    <PageSuspense>
+      <Routes>
+        <Route
+          element={
+            <Authenticated key="workspace" loading={<FullPageSpin />}>
+              <SignInGate>
+                <WorkspaceLayout />
+              </SignInGate>
+            </Authenticated>
+          }
+        >
+          <Route index element={<PageSuspense>{<WorkspaceHome />}</PageSuspense>} />
+          {RESOURCES.map((resource) => (
+            <Route
+              key={resource.name}
+              path={resource.route}
+              element={
+                <ResourceGuard resource={resource}>
+                  <PageSuspense>
+                    {PAGES[resource.name]?.(resource) ?? <PlaceholderPage resource={resource} />}
+                  </PageSuspense>
+                </ResourceGuard>
+              }
+            />
+          ))}
           <Route
-            key={resource.name}
-            path={resource.route}
+            path="/account/security"
             element={
-              <ResourceGuard resource={resource}>
-                {PAGES[resource.name]?.(resource) ?? <PlaceholderPage resource={resource} />}
-              </ResourceGuard>
+              <PageSuspense>
+                <MySecurityPage />
+              </PageSuspense>
             }
           />
-        ))}
-        <Route path="/account/security" element={<MySecurityPage />} />
-        <Route path="/system/users/:id" element={<UserDetailRoute />} />
-        <Route path="*" element={<NotFoundPage />} />
-      </Route>
-      <Route
-        path="/login"
-        element={
-          <GuestOnly>
-            <LoginPage />
-          </GuestOnly>
-        }
-      />
-      <Route
-        path="/login/verify"
-        element={
-          <RequireStep step="mfa-verify">
-            <MfaVerifyPage />
-          </RequireStep>
-        }
-      />
-      <Route
-        path="/login/enroll"
-        element={
-          <RequireStep step="mfa-enroll">
-            <MfaEnrollPage />
-          </RequireStep>
-        }
-      />
-      <Route
-        path="/change-password"
-        element={
-          <RequireStep step="change-password">
-            <ChangePasswordPage />
-          </RequireStep>
-        }
-      />
-    </Routes>
+          <Route path="/system/users/:id" element={<UserDetailRoute />} />
+          <Route
+            path="*"
+            element={
+              <PageSuspense>
+                <NotFoundPage />
+              </PageSuspense>
+            }
+          />
+        </Route>
+        <Route
+          path="/login"
+          element={
+            <GuestOnly>
+              <LoginPage />
+            </GuestOnly>
+          }
+        />
+        <Route
+          path="/login/verify"
+          element={
+            <RequireStep step="mfa-verify">
+              <MfaVerifyPage />
+            </RequireStep>
+          }
+        />
+        <Route
+          path="/login/enroll"
+          element={
+            <RequireStep step="mfa-enroll">
+              <MfaEnrollPage />
+            </RequireStep>
+          }
+        />
+        <Route
+          path="/change-password"
+          element={
+            <RequireStep step="change-password">
+              <ChangePasswordPage />
+            </RequireStep>
+          }
+        />
+      </Routes>
+    </PageSuspense>
   );
 }
 
 /** A user's page is guarded like the user list it is opened from. */
 function UserDetailRoute() {
   const users = findResource("users");
-  if (!users) return <NotFoundPage />;
   return (
-    <ResourceGuard resource={users}>
-      <UserShowPage resource={users} />
-    </ResourceGuard>
+    <PageSuspense>
+      {users ? (
+        <ResourceGuard resource={users}>
+          <UserShowPage resource={users} />
+        </ResourceGuard>
+      ) : (
+        <NotFoundPage />
+      )}
+    </PageSuspense>
   );
 }

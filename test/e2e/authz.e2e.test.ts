@@ -291,10 +291,19 @@ test(
           await page.goto(`${harness.server.baseUrl}/security/api-clients`);
           await page.getByTestId("client-create").click();
           await page.getByTestId("client-name").fill(locale === "en" ? "Document workflow" : "公文系统");
+          const orgRead = locale === "en" ? "Org read (org:read)" : "组织架构只读（org:read）";
+          await page.getByTestId("client-scopes").getByText(orgRead).click();
           await page.getByTestId("dialog-ok").click();
           const secret = page.getByTestId("secret-value");
           await secret.waitFor();
-          assert.match((await secret.textContent()) ?? "", /^[0-9a-f-]{36}\.[A-Za-z0-9_-]{40,}$/);
+          const token = ((await secret.textContent()) ?? "").trim();
+          assert.match(token, /^[0-9a-f-]{36}\.[A-Za-z0-9_-]{40,}$/);
+          // The scope chosen in the dialog is the one the server enforces: the feed answers this secret.
+          const feed = await fetch(`${harness.server.baseUrl}/api/v1/org-changes?after=0`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          assert.equal(feed.status, 200, await feed.text());
+          await page.getByTestId("api-client-table").getByText(orgRead).first().waitFor();
           await page.screenshot({
             path: path.join(ARTIFACTS, locale === "en" ? "api-client-secret.en.png" : "api-client-secret.png"),
             fullPage: true,

@@ -27,7 +27,8 @@ export async function confirmOk(page: Page): Promise<void> {
       const untouched = await ok
         .evaluate(
           (button) =>
-            !button.classList.contains("ant-btn-loading") && !button.closest(".ant-modal")?.className.includes("-leave"),
+            !button.classList.contains("ant-btn-loading") &&
+            !button.closest(".ant-modal")?.className.includes("-leave"),
         )
         .catch(() => false);
       if (!untouched) {

@@ -35,14 +35,16 @@ export function signChallenge(nonce: string, key: Sm2Key): string {
 /**
  * Completes the second factor of a session over plain HTTP (process, browser-less and benchmark
  * runs): registers `key` when the sign-in asks for enrolment, or signs a challenge with it.
+ * Passing the second factor replaces the session's token (the old cookie stops working), so this
+ * resolves to the cookie to send from then on — `cookie` itself when nothing was owed.
  */
 export async function completeSecondFactorOverHttp(
   baseUrl: string,
   cookie: string,
   next: string | null,
   key: Sm2Key,
-): Promise<void> {
-  if (next !== "mfa-enroll" && next !== "mfa-verify") return;
+): Promise<string> {
+  if (next !== "mfa-enroll" && next !== "mfa-verify") return cookie;
   const post = async (path: string, body?: unknown) => {
     const res = await fetch(`${baseUrl}/api/v1/auth/mfa/${path}`, {
       method: "POST",
@@ -50,20 +52,22 @@ export async function completeSecondFactorOverHttp(
       body: body ? JSON.stringify(body) : null,
     });
     if (!res.ok) throw new Error(`second factor: ${path} answered ${res.status} ${await res.text()}`);
-    return res.status === 204 ? null : ((await res.json()) as Record<string, string>);
+    return res;
   };
-  const challenge = (await post("sm2/challenge")) as { challengeId: string; nonce: string };
+  const challenge = (await (await post("sm2/challenge")).json()) as { challengeId: string; nonce: string };
   const signature = signChallenge(challenge.nonce, key);
-  if (next === "mfa-enroll") {
-    await post("sm2/register", {
-      publicKey: key.publicKey,
-      label: "test client",
-      challengeId: challenge.challengeId,
-      signature,
-    });
-  } else {
-    await post("sm2/verify", { challengeId: challenge.challengeId, signature });
-  }
+  const verified =
+    next === "mfa-enroll"
+      ? await post("sm2/register", {
+          publicKey: key.publicKey,
+          label: "test client",
+          challengeId: challenge.challengeId,
+          signature,
+        })
+      : await post("sm2/verify", { challengeId: challenge.challengeId, signature });
+  const renewed = verified.headers.get("set-cookie")?.split(";")[0];
+  if (!renewed) throw new Error("second factor: the verified session came back without its new cookie");
+  return renewed;
 }
 
 export async function freePort(): Promise<number> {

@@ -96,6 +96,41 @@ test("under the two-person rule a grant is proposed (202), approved by another r
   assert.equal(twice.body.code, "APPROVAL_NOT_PENDING");
 });
 
+test("list and detail name who proposed and who decided (username and display name), never bare ids", async () => {
+  type Named = {
+    id: string;
+    proposerName: string;
+    proposerDisplayName: string;
+    decidedBy: string | null;
+    deciderName: string | null;
+    deciderDisplayName: string | null;
+  };
+  const names = (a: Named | undefined) =>
+    a && [a.proposerName, a.proposerDisplayName, a.deciderName, a.deciderDisplayName];
+  const inList = async (status: string, id: string) =>
+    ((await audit.get(`/api/v1/approvals?status=${status}&_end=200`)).body as Named[]).find((a) => a.id === id);
+  const detail = async (id: string) => (await audit.get(`/api/v1/approvals/${id}`)).body as Named;
+
+  const { approvalId: pending } = await propose("tp-named-pending");
+  assert.deepEqual(names(await inList("pending", pending)), ["secadmin", "安全保密管理员", null, null]);
+  assert.deepEqual(names(await detail(pending)), ["secadmin", "安全保密管理员", null, null], "undecided: no decider");
+
+  const { approvalId: approved } = await propose("tp-named-approved");
+  const ok = await sys.post(`/api/v1/approvals/${approved}/approve`).send({});
+  assert.equal(ok.status, 200, ok.text);
+  const decided = ["secadmin", "安全保密管理员", "sysadmin", "系统管理员"];
+  assert.deepEqual(names(ok.body as Named), decided, "the decision's own answer");
+  assert.deepEqual(names(await inList("approved", approved)), decided);
+  const read = await detail(approved);
+  assert.deepEqual(names(read), decided);
+  assert.match(read.decidedBy ?? "", /^[0-9a-f-]{36}$/, "the id stays beside the name");
+
+  // Withdrawn by the proposer: decided (decidedAt) but by no second admin.
+  const { approvalId: cancelled } = await propose("tp-named-cancelled");
+  assert.equal((await sec.post(`/api/v1/approvals/${cancelled}/cancel`)).status, 200);
+  assert.deepEqual(names(await inList("cancelled", cancelled)), ["secadmin", "安全保密管理员", null, null]);
+});
+
 test("execution fails when the target changed meanwhile: status failed with the reason, nothing else changes", async () => {
   const { userId, approvalId } = await propose("tp-became-admin");
   // Meanwhile the user was given an admin role: a scoped admin it can no longer be.

@@ -21,8 +21,11 @@ const SELECT = [
   "a.status",
   "a.proposed_by",
   "u.username as proposer_name",
+  "u.display_name as proposer_display_name",
   "a.proposer_role",
   "a.decided_by",
+  "d.username as decider_name",
+  "d.display_name as decider_display_name",
   "a.decider_role",
   "a.decided_at",
   "a.reason",
@@ -38,8 +41,11 @@ type Row = {
   status: ApprovalStatus;
   proposed_by: string;
   proposer_name: string;
+  proposer_display_name: string;
   proposer_role: string;
   decided_by: string | null;
+  decider_name: string | null;
+  decider_display_name: string | null;
   decider_role: string | null;
   decided_at: Date | null;
   reason: string | null;
@@ -56,8 +62,11 @@ function toDto(r: Row): ApprovalDto {
     status: r.status,
     proposedBy: r.proposed_by,
     proposerName: r.proposer_name,
+    proposerDisplayName: r.proposer_display_name,
     proposerRole: r.proposer_role,
     decidedBy: r.decided_by,
+    deciderName: r.decider_name,
+    deciderDisplayName: r.decider_display_name,
     deciderRole: r.decider_role,
     decidedAt: r.decided_at?.toISOString() ?? null,
     reason: r.reason,
@@ -66,10 +75,16 @@ function toDto(r: Row): ApprovalDto {
   };
 }
 
+/**
+ * Proposals with the names of who proposed and who decided, so a reader never sees bare ids. The decider is a
+ * left join: pending, cancelled and expired proposals have none (expiry is the system's, cancelling the
+ * proposer's own withdrawal).
+ */
 function base(db: DbOrTx, tenantId: string) {
   return db
     .selectFrom("approvals as a")
     .innerJoin("users as u", "u.id", "a.proposed_by")
+    .leftJoin("users as d", "d.id", "a.decided_by")
     .where("a.tenant_id", "=", tenantId);
 }
 

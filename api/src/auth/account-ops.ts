@@ -22,6 +22,7 @@ export type RevokeReason =
   | "concurrent_limit"
   | "mfa_failures"
   | "factor_removed"
+  | "rotated"
   | (string & {});
 
 /** Ends every session of an account not yet revoked; returns how many it ended. */
@@ -74,14 +75,26 @@ export async function unlockAccount(tx: DbOrTx, userId: string): Promise<boolean
   return before?.locked_until != null && before.locked_until > new Date();
 }
 
+/** What removing an account's second factors took away. */
+export interface SecondFactorsRemoved {
+  /** Factor rows deleted, confirmed or still pending enrolment. */
+  factors: number;
+  recoveryCodes: number;
+  sessionsRevoked: number;
+}
+
 /**
  * Removes every second factor and recovery code of an account (an administrator's recovery for an
  * admin who lost both the authenticator and the codes) and ends its sessions: the next sign-in
- * enrols a new factor. Returns the number of factors removed.
+ * enrols a new factor where one is required.
  */
-export async function removeSecondFactors(tx: DbOrTx, userId: string): Promise<number> {
-  const removed = await tx.deleteFrom("mfa_factors").where("user_id", "=", userId).executeTakeFirst();
-  await tx.deleteFrom("mfa_recovery_codes").where("user_id", "=", userId).execute();
-  await revokeAllSessions(tx, userId, "factor_removed");
-  return Number(removed.numDeletedRows);
+export async function removeSecondFactors(tx: DbOrTx, userId: string): Promise<SecondFactorsRemoved> {
+  const factors = await tx.deleteFrom("mfa_factors").where("user_id", "=", userId).executeTakeFirst();
+  const codes = await tx.deleteFrom("mfa_recovery_codes").where("user_id", "=", userId).executeTakeFirst();
+  const sessionsRevoked = await revokeAllSessions(tx, userId, "factor_removed");
+  return {
+    factors: Number(factors.numDeletedRows),
+    recoveryCodes: Number(codes.numDeletedRows),
+    sessionsRevoked,
+  };
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Secret, TOTP } from "otpauth";
 import smCrypto from "sm-crypto";
+import type supertest from "supertest";
 import { auditCount, INIT_PASSWORDS, NEW_PASSWORD, startTestApp, type TestApp } from "../../../test/support/app";
 import { changeSettings, insertUser, login, totpCode } from "../../../test/support/identity";
 
@@ -300,6 +301,155 @@ describe("SM2 challenge–response (interoperable with sm-crypto, GM/T 0003 defa
     const admin = await app.signIn("sysadmin");
     const foreign = await admin.delete(`/api/v1/auth/mfa/factors/${added.body.factor.id}`);
     assert.equal(foreign.status, 404, "another account's factor does not exist for the caller");
+  });
+});
+
+describe("the session token is replaced when the second factor passes (session fixation)", () => {
+  const password = "Rotate-Pass-2026#q";
+  const key = smCrypto.sm2.generateKeyPairHex();
+  const sign = (nonce: string) => smCrypto.sm2.doSignature(nonce, key.privateKey, { hash: true });
+  let totpSecret = "";
+  let recoveryCodes: string[] = [];
+  let userId = "";
+
+  /** The session cookie a response sets ("tianshu_sid=…"), or undefined. */
+  const cookieOf = (res: supertest.Response): string | undefined => {
+    const raw = res.headers["set-cookie"] as unknown as string[] | undefined;
+    return raw?.find((c) => c.startsWith("tianshu_sid="))?.split(";")[0];
+  };
+  const me = (cookie: string) => app.http.get("/api/v1/auth/me").set("cookie", cookie);
+  const signInPassword = async () => {
+    const res = await app.http.post("/api/v1/auth/login").send({ username: "wang.wu", password });
+    assert.equal(res.status, 200, res.text);
+    return { cookie: cookieOf(res) as string, next: res.body.next as string };
+  };
+  const challenge = async (cookie: string) =>
+    (await app.http.post("/api/v1/auth/mfa/sm2/challenge").set("cookie", cookie)).body as {
+      challengeId: string;
+      nonce: string;
+    };
+
+  /** The old cookie is refused at once, the new one carries the same session on, verified. */
+  async function assertRotated(before: string, res: supertest.Response) {
+    const after = cookieOf(res);
+    assert.ok(after, "the answer sets a new session cookie");
+    assert.notEqual(after, before);
+    const raw = (res.headers["set-cookie"] as unknown as string[]).join(";");
+    assert.match(raw, /HttpOnly/i);
+    assert.match(raw, /SameSite=Strict/i);
+    const maxAge = Number(/Max-Age=(\d+)/i.exec(raw)?.[1]);
+    assert.ok(maxAge > 0 && maxAge <= 8 * 3600, `the cookie lives until the session's absolute end: ${maxAge}`);
+    const old = await me(before);
+    assert.equal(old.status, 401, "the pre-verification token no longer works");
+    assert.equal(old.body.code, "UNAUTHENTICATED");
+    const fresh = await me(after as string);
+    assert.equal(fresh.status, 200);
+    assert.equal(fresh.body.mfa.verified, true);
+    return after as string;
+  }
+
+  test("SM2 enrolment at sign-in: new cookie, recovery codes, same sign-in time and absolute end", async () => {
+    const sec = await app.signIn("secadmin");
+    assert.equal((await changeSettings(sec, (s) => (s.mfa.requireForUsers = true))).status, 200);
+    userId = await insertUser(app, { username: "wang.wu", password });
+    const { cookie, next } = await signInPassword();
+    assert.equal(next, "mfa-enroll");
+    // The console's enrolment page starts an authenticator before the user picks a key instead.
+    assert.equal((await app.http.post("/api/v1/auth/mfa/totp/enroll").set("cookie", cookie)).status, 200);
+    const c = await challenge(cookie);
+    const res = await app.http
+      .post("/api/v1/auth/mfa/sm2/register")
+      .set("cookie", cookie)
+      .send({ publicKey: key.publicKey, label: "U 盾", challengeId: c.challengeId, signature: sign(c.nonce) });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.body.recoveryCodes.length, 10, "the first factor comes with recovery codes");
+    recoveryCodes = res.body.recoveryCodes;
+    const after = await assertRotated(cookie, res);
+    assert.equal((await me(after)).body.next, null);
+    const factors = await app.database.db
+      .selectFrom("mfa_factors")
+      .select(["kind", "confirmed_at"])
+      .where("user_id", "=", userId)
+      .execute();
+    assert.deepEqual(
+      factors.map((f) => [f.kind, f.confirmed_at !== null]),
+      [["sm2", true]],
+      "the abandoned authenticator enrolment is gone",
+    );
+
+    const rows = await app.database.db
+      .selectFrom("sessions")
+      .select(["revoked_at", "revoke_reason", "created_at", "expires_at", "idle_timeout_seconds", "mfa_method"])
+      .where("user_id", "=", userId)
+      .execute();
+    assert.equal(rows.length, 2, "the old row, revoked, and the new one");
+    const live = rows.find((r) => r.revoked_at === null);
+    const old = rows.find((r) => r.revoked_at !== null);
+    assert.equal(old?.revoke_reason, "rotated");
+    assert.equal(live?.created_at.getTime(), old?.created_at.getTime(), "the same sign-in time");
+    assert.equal(live?.expires_at.getTime(), old?.expires_at.getTime(), "the same absolute end");
+    assert.equal(live?.idle_timeout_seconds, old?.idle_timeout_seconds);
+    assert.equal(live?.mfa_method, "sm2");
+    assert.ok((await auditCount(app, { action: "auth.session.rotate" })) >= 1);
+
+    // Enrolling more in the verified session verifies nothing again: no new cookie, no codes.
+    const t = await app.http.post("/api/v1/auth/mfa/totp/enroll").set("cookie", after);
+    assert.equal(t.status, 200);
+    totpSecret = t.body.secret;
+    const confirmed = await app.http
+      .post("/api/v1/auth/mfa/totp/confirm")
+      .set("cookie", after)
+      .send({ code: totpCode(totpSecret) });
+    assert.equal(confirmed.status, 200, confirmed.text);
+    assert.equal(cookieOf(confirmed), undefined);
+    recoveryCodes = confirmed.body.recoveryCodes;
+    assert.equal((await me(after)).status, 200);
+  });
+
+  test("TOTP, SM2 and recovery-code verification each replace the token", async () => {
+    const totp = await signInPassword();
+    assert.equal(totp.next, "mfa-verify");
+    const viaTotp = await app.http
+      .post("/api/v1/auth/mfa/totp/verify")
+      .set("cookie", totp.cookie)
+      .send({ code: totpCode(totpSecret, 1) });
+    assert.equal(viaTotp.status, 204, viaTotp.text);
+    await assertRotated(totp.cookie, viaTotp);
+
+    const sm2 = await signInPassword();
+    const c = await challenge(sm2.cookie);
+    const viaSm2 = await app.http
+      .post("/api/v1/auth/mfa/sm2/verify")
+      .set("cookie", sm2.cookie)
+      .send({ challengeId: c.challengeId, signature: sign(c.nonce) });
+    assert.equal(viaSm2.status, 204, viaSm2.text);
+    await assertRotated(sm2.cookie, viaSm2);
+
+    const recovery = await signInPassword();
+    const viaCode = await app.http
+      .post("/api/v1/auth/mfa/recovery/verify")
+      .set("cookie", recovery.cookie)
+      .send({ code: recoveryCodes[0] });
+    assert.equal(viaCode.status, 204, viaCode.text);
+    const after = await assertRotated(recovery.cookie, viaCode);
+
+    const sessions = await app.http.get("/api/v1/auth/sessions").set("cookie", after);
+    assert.equal(sessions.status, 200);
+    const current = (sessions.body as { current: boolean; mfaMethod: string }[]).filter((s) => s.current);
+    assert.equal(current.length, 1, "the new token is the current session");
+    assert.equal(current[0]?.mfaMethod, "recovery");
+  });
+
+  test("a wrong code sets no cookie and keeps the token", async () => {
+    const { cookie } = await signInPassword();
+    const wrong = await app.http
+      .post("/api/v1/auth/mfa/totp/verify")
+      .set("cookie", cookie)
+      .send({ code: totpCode(totpSecret, 10) });
+    assert.equal(wrong.status, 400);
+    assert.equal(cookieOf(wrong), undefined);
+    assert.equal((await me(cookie)).status, 200);
+    assert.equal((await me(cookie)).body.next, "mfa-verify");
   });
 });
 

@@ -1,9 +1,8 @@
-import type { CookieOptions } from "express";
 import type { Config } from "../config";
 import type { Principal } from "../http/context";
-import { SESSION_COOKIE } from "../http/openapi";
 import type { RouteTable } from "../http/route";
 import type { Services } from "../services";
+import { clearSessionCookie, setSessionCookie } from "./cookie";
 import type { SignInState } from "./login-state";
 import { ChangePasswordBody, LoginBody, LoginResponse, MeResponse } from "./schemas";
 
@@ -20,14 +19,6 @@ export function registerAuthRoutes(
   { auth, authz }: Pick<Services, "auth" | "authz">,
   config: Pick<Config, "session">,
 ): void {
-  const cookie = (maxAge?: number): CookieOptions => ({
-    httpOnly: true,
-    sameSite: "strict",
-    secure: config.session.cookieSecure,
-    path: "/",
-    ...(maxAge ? { maxAge } : {}),
-  });
-
   routes.add({
     method: "post",
     path: "/api/v1/auth/login",
@@ -45,7 +36,7 @@ export function registerAuthRoutes(
     problems: [401, 403, 429],
     async handler({ body, ctx, res }) {
       const outcome = await auth.login(body, ctx);
-      res.cookie(SESSION_COOKIE, outcome.token, cookie(outcome.maxAgeMs));
+      setSessionCookie(res, config, { token: outcome.token, maxAgeMs: outcome.maxAgeMs });
       return identity(outcome.principal, outcome.state);
     },
   });
@@ -60,7 +51,7 @@ export function registerAuthRoutes(
     response: { status: 204, description: "Signed out" },
     async handler({ ctx, res }) {
       await auth.logout(ctx);
-      res.clearCookie(SESSION_COOKIE, cookie());
+      clearSessionCookie(res, config);
       return undefined;
     },
   });

@@ -11,6 +11,11 @@ export interface AccountOps {
   /** Hashes, records history, sets must_change_password and revokes the sessions. */
   setPasswordByAdmin(tx: Tx, userId: string, plainOneTimePassword: string, pbkdf2Iterations: number): Promise<void>;
   generateOneTimePassword(): string;
+  /** Deletes every second factor and recovery code and revokes the sessions (a second-factor reset). */
+  removeSecondFactors(
+    tx: Tx,
+    userId: string,
+  ): Promise<{ factors: number; recoveryCodes: number; sessionsRevoked: number }>;
   /** settings.accounts.erasureDays of the tenant. */
   erasureDays(db: DbOrTx, tenantId: string): Promise<number>;
 }

@@ -1,6 +1,7 @@
 import { actorOf, record } from "../audit/record";
 import type { Tx } from "../db/pool";
 import type { RequestContext } from "../http/context";
+import { Conflict } from "../http/errors";
 import { recordOrgChange } from "../orgs/changes";
 import { assertVersion, parseIfMatch, requireIfMatch } from "../http/concurrency";
 import { audited, type Caller, callerOf, loadTarget, protectAdminRole } from "./access";
@@ -15,7 +16,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * The account lifecycle: disable (sessions revoked), enable, unlock, reset password (one-time,
- * forced change, sessions revoked) and soft delete (personal data erased later, see erasure.ts).
+ * forced change, sessions revoked), reset second factor (factors and recovery codes removed,
+ * sessions revoked) and soft delete (personal data erased later, see erasure.ts).
  * Each is one transaction with its audit event and its org change-feed entry.
  */
 export function createLifecycle(deps: UserServiceDeps) {
@@ -123,6 +125,34 @@ export function createLifecycle(deps: UserServiceDeps) {
         return { set: { failed_logins: 0, locked_until: null }, detail: { mustChangePassword: true } };
       });
       return { oneTimePassword };
+    },
+
+    /**
+     * Removes the account's second factors and recovery codes and ends its sessions, for someone who
+     * lost both; the next sign-in enrols a new factor where one is required (admins always). Never on
+     * one's own account: an administrator with a working factor manages it under My security, and one
+     * without could otherwise strip the factor from a session that holds only the password.
+     */
+    resetSecondFactor(ctx: RequestContext, id: string, ifMatch: string | undefined): Promise<UserDto> {
+      const version = requireIfMatch(ifMatch);
+      return transition(ctx, id, version, "user.second_factor.reset", async (tx, caller, row) => {
+        if (row.id === caller.principal.userId) {
+          throw new Conflict(
+            "SELF_CHANGE",
+            "You cannot reset your own second factor; manage your factors under My security.",
+            "不能重置自己的二次验证，请在“我的安全”中管理自己的验证方式。",
+          );
+        }
+        const removed = await deps.accounts.removeSecondFactors(tx, row.id);
+        return {
+          set: {},
+          detail: {
+            factorsRemoved: removed.factors,
+            recoveryCodesRemoved: removed.recoveryCodes,
+            sessionsRevoked: removed.sessionsRevoked,
+          },
+        };
+      });
     },
 
     async remove(ctx: RequestContext, id: string, ifMatch: string | undefined): Promise<void> {

@@ -1,4 +1,9 @@
-import { generateOneTimePassword, revokeAllSessions, setPasswordByAdmin } from "../auth/account-ops";
+import {
+  generateOneTimePassword,
+  removeSecondFactors,
+  revokeAllSessions,
+  setPasswordByAdmin,
+} from "../auth/account-ops";
 import type { FieldCipher } from "../crypto/fields";
 import type { Db } from "../db/pool";
 import { getSecuritySettings } from "../settings/store";
@@ -14,6 +19,7 @@ export const identityAccountOps: AccountOps = {
   revokeAllSessions,
   setPasswordByAdmin,
   generateOneTimePassword,
+  removeSecondFactors,
   erasureDays: async (db, tenantId) => (await getSecuritySettings(db, tenantId)).accounts.erasureDays,
 };
 

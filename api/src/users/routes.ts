@@ -1,3 +1,5 @@
+import type { Response } from "express";
+import type { RequestContext } from "../http/context";
 import type { RouteTable } from "../http/route";
 import { pageOf, setTotal, TOTAL_COUNT_HEADER } from "../http/list";
 import { z } from "../http/zod";
@@ -20,6 +22,45 @@ import {
 
 const TAGS = ["users"];
 const ETAG = { etag: 'The version, e.g. "3"; send it back in If-Match' };
+
+/**
+ * One lifecycle step, served as POST /api/v1/users/:id/<verb> with `update User`, an optional
+ * If-Match and the same problems; only what it answers differs.
+ */
+interface LifecycleStep {
+  verb: string;
+  operationId: string;
+  summary: string;
+  response: { description: string; schema: z.ZodType; headers?: Record<string, string> };
+  run(ctx: RequestContext, id: string, ifMatch: string | undefined, res: Response): Promise<unknown>;
+}
+
+function lifecycleSteps(lifecycle: People["lifecycle"]): LifecycleStep[] {
+  // The steps that answer with the account carry its new version as the ETag.
+  const accountStep = (verb: "disable" | "enable" | "unlock", operationId: string, summary: string) => ({
+    verb,
+    operationId,
+    summary: `${summary} (If-Match optional)`,
+    response: { description: "The account", schema: UserSchema, headers: ETAG },
+    async run(ctx: RequestContext, id: string, ifMatch: string | undefined, res: Response) {
+      const user = await lifecycle[verb](ctx, id, ifMatch);
+      res.setHeader("etag", `"${user.version}"`);
+      return user;
+    },
+  });
+  return [
+    accountStep("disable", "disableUser", "Disable an account and revoke its sessions"),
+    accountStep("enable", "enableUser", "Enable a disabled account"),
+    accountStep("unlock", "unlockUser", "Clear an account's failed sign-ins and lockout"),
+    {
+      verb: "reset-password",
+      operationId: "resetUserPassword",
+      summary: "Set a one-time password (returned once), force a change at next sign-in, revoke sessions",
+      response: { description: "The one-time password", schema: OneTimePasswordSchema },
+      run: (ctx, id, ifMatch) => lifecycle.resetPassword(ctx, id, ifMatch),
+    },
+  ];
+}
 
 /** People (accounts, memberships, personal data, lifecycle, import/export): docs/api.md "People". */
 export function registerUserRoutes(routes: RouteTable, people: People): void {
@@ -167,43 +208,20 @@ export function registerUserRoutes(routes: RouteTable, people: People): void {
     },
   });
 
-  for (const [verb, summary] of [
-    ["disable", "Disable an account and revoke its sessions"],
-    ["enable", "Enable a disabled account"],
-    ["unlock", "Clear an account's failed sign-ins and lockout"],
-  ] as const) {
+  for (const step of lifecycleSteps(lifecycle)) {
     routes.add({
       method: "post",
-      path: `/api/v1/users/:id/${verb}`,
-      operationId: `${verb}User`,
-      summary: `${summary} (If-Match optional)`,
+      path: `/api/v1/users/:id/${step.verb}`,
+      operationId: step.operationId,
+      summary: step.summary,
       tags: TAGS,
       access: { ability: { action: "update", subject: "User" } },
       params: UserIdParams,
-      response: { status: 200, description: "The account", schema: UserSchema, headers: ETAG },
+      response: { status: 200, ...step.response },
       problems: [404, 409],
-      async handler({ params, ctx, req, res }) {
-        const user = await lifecycle[verb](ctx, params.id, req.get("if-match"));
-        res.setHeader("etag", `"${user.version}"`);
-        return user;
-      },
+      handler: ({ params, ctx, req, res }) => step.run(ctx, params.id, req.get("if-match"), res),
     });
   }
-
-  routes.add({
-    method: "post",
-    path: "/api/v1/users/:id/reset-password",
-    operationId: "resetUserPassword",
-    summary: "Set a one-time password (returned once), force a change at next sign-in, revoke sessions",
-    tags: TAGS,
-    access: { ability: { action: "update", subject: "User" } },
-    params: UserIdParams,
-    response: { status: 200, description: "The one-time password", schema: OneTimePasswordSchema },
-    problems: [404, 409],
-    async handler({ params, ctx, req }) {
-      return lifecycle.resetPassword(ctx, params.id, req.get("if-match"));
-    },
-  });
 
   routes.add({
     method: "get",
@@ -217,6 +235,25 @@ export function registerUserRoutes(routes: RouteTable, people: People): void {
     problems: [404],
     async handler({ params, ctx }) {
       return users.personalData(ctx, params.id);
+    },
+  });
+
+  routes.add({
+    method: "post",
+    path: "/api/v1/users/:id/reset-second-factor",
+    operationId: "resetUserSecondFactor",
+    summary:
+      "Remove an account's second factors and recovery codes and revoke its sessions; the next sign-in enrols " +
+      "a new factor where one is required (If-Match required; never one's own account)",
+    tags: TAGS,
+    access: { ability: { action: "update", subject: "User" } },
+    params: UserIdParams,
+    response: { status: 200, description: "The account", schema: UserSchema, headers: ETAG },
+    problems: [404, 409, 428],
+    async handler({ params, ctx, req, res }) {
+      const user = await lifecycle.resetSecondFactor(ctx, params.id, req.get("if-match"));
+      res.setHeader("etag", `"${user.version}"`);
+      return user;
     },
   });
 }

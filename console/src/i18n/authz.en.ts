@@ -12,7 +12,7 @@ export const authzResourcesEn: Strings<typeof authzResourcesZhCN> = {
   "api-clients": {
     title: "API clients",
     description:
-      "Credentials of the business systems calling the policy decision point (/api/v1/authz/check); the secret is shown once, at creation.",
+      "Credentials of the business systems calling the policy decision point (/api/v1/authz/check) or reading the org change feed (/api/v1/org-changes); the secret is shown once, at creation.",
   },
   approvals: {
     title: "Approvals",
@@ -39,6 +39,7 @@ export const authzEn: Strings<typeof authzZhCN> = {
     dimension: "Choose a dimension",
     department: "Choose a department",
     actions: "Choose at least one permission",
+    scopes: "Choose at least one scope",
     reason: "Give a reason for the rejection",
     action: "Enter an action",
     resource: "Enter a resource type",
@@ -80,6 +81,10 @@ export const authzEn: Strings<typeof authzZhCN> = {
     create: "New API client",
     name: "Name",
     nameHint: "The calling business system, e.g. “Document workflow”.",
+    scopes: "Scopes",
+    scopesHint:
+      "Policy decisions: call /api/v1/authz/check; Org read: read the org change feed /api/v1/org-changes. Fixed once created.",
+    scope: { authzCheck: "Policy decisions (authz:check)", orgRead: "Org read (org:read)" },
     status: "Status",
     active: "Active",
     revokedTag: "Revoked",
@@ -103,6 +108,7 @@ export const authzEn: Strings<typeof authzZhCN> = {
     proposedAt: "Proposed (Beijing time)",
     expiresAt: "Deadline (Beijing time)",
     decider: "Decided by",
+    scopedAdminRole: "Scoped admin",
     decidedAt: "Decided (Beijing time)",
     reason: "Reason",
     payload: "What changes",

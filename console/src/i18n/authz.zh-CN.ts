@@ -6,7 +6,8 @@ export const authzResourcesZhCN = {
   },
   "api-clients": {
     title: "API 客户端",
-    description: "业务系统调用策略决策接口（/api/v1/authz/check）的凭据；密钥只在创建时显示一次。",
+    description:
+      "业务系统调用策略决策接口（/api/v1/authz/check）或读取组织变更订阅（/api/v1/org-changes）的凭据；密钥只在创建时显示一次。",
   },
   approvals: {
     title: "双人复核",
@@ -32,6 +33,7 @@ export const authzZhCN = {
     dimension: "请选择维度",
     department: "请选择部门",
     actions: "至少选择一项权限",
+    scopes: "至少选择一项权限范围",
     reason: "驳回时请填写理由",
     action: "请输入操作",
     resource: "请输入资源类型",
@@ -73,6 +75,10 @@ export const authzZhCN = {
     create: "新建 API 客户端",
     name: "名称",
     nameHint: "调用方业务系统的名称，如“公文系统”。",
+    scopes: "权限范围",
+    scopesHint:
+      "策略决策：调用 /api/v1/authz/check；组织架构只读：读取组织变更订阅 /api/v1/org-changes。创建后不可修改。",
+    scope: { authzCheck: "策略决策（authz:check）", orgRead: "组织架构只读（org:read）" },
     status: "状态",
     active: "有效",
     revokedTag: "已撤销",
@@ -96,6 +102,7 @@ export const authzZhCN = {
     proposedAt: "提议时间（北京时间）",
     expiresAt: "截止时间（北京时间）",
     decider: "处理人",
+    scopedAdminRole: "分级管理员",
     decidedAt: "处理时间（北京时间）",
     reason: "理由",
     payload: "变更内容",

@@ -41,9 +41,6 @@ export const identityEn: Messages["identity"] = {
     keyRequired: "Load a key first",
   },
   enroll: {
-    title: "Set up an authenticator",
-    intro:
-      "Admin accounts must use two-factor authentication. Link Tianshu to an authenticator app; every sign-in then asks for its code.",
     scan: "Scan",
     confirm: "Confirm",
     save: "Save recovery codes",
@@ -55,6 +52,9 @@ export const identityEn: Messages["identity"] = {
     failed: "Setup failed",
     loadFailed: "Could not start the setup",
     later: "Afterwards you can add an SM2 key as another second factor under My security.",
+    chooseTitle: "Set up a second factor",
+    chooseIntro:
+      "Admin accounts must use two-factor authentication. Choose a second factor: an authenticator app (one-time codes) or an SM2 key. Every sign-in then asks for it.",
   },
   recovery: {
     title: "Recovery codes",
@@ -146,6 +146,10 @@ export const identityEn: Messages["identity"] = {
     submit: "Sign and register",
     success: "SM2 key registered",
     failed: "Registration failed",
+  },
+  sm2Enroll: {
+    submit: "Register the key and continue",
+    later: "Afterwards you can link an authenticator app or add a spare SM2 key under My security.",
   },
   settings: {
     version: "Version {{version}}, last changed {{time}}",

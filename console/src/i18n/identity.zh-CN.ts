@@ -41,8 +41,6 @@ export const identityZhCN = {
     keyRequired: "请先载入密钥",
   },
   enroll: {
-    title: "绑定动态口令",
-    intro: "管理员账号必须启用双因素认证。请用身份验证器应用绑定天枢账号，之后每次登录都需要输入动态口令。",
     scan: "扫码绑定",
     confirm: "输入验证码",
     save: "保存恢复码",
@@ -54,6 +52,9 @@ export const identityZhCN = {
     failed: "绑定失败",
     loadFailed: "无法开始绑定",
     later: "绑定完成后，还可以在“我的安全”中添加 SM2 密钥作为另一种第二因素。",
+    chooseTitle: "绑定第二因素",
+    chooseIntro:
+      "管理员账号必须启用双因素认证。请选择一种第二因素：身份验证器应用（动态口令）或 SM2 密钥，之后每次登录都需要使用它。",
   },
   recovery: {
     title: "恢复码",
@@ -144,6 +145,10 @@ export const identityZhCN = {
     submit: "签名并登记",
     success: "SM2 密钥已登记",
     failed: "登记失败",
+  },
+  sm2Enroll: {
+    submit: "登记密钥并继续",
+    later: "绑定完成后，还可以在“我的安全”中绑定动态口令或添加备用 SM2 密钥。",
   },
   settings: {
     version: "版本 {{version}}，最近修改 {{time}}",

@@ -92,6 +92,10 @@ export const peopleEn: Messages["people"] = {
       "Delete {{name}}? The account is disabled and marked deleted; its personal data is erased after the retention period. This cannot be undone.",
     done: "Done",
     failed: "Action failed",
+    resetSecondFactor: "Reset second factor",
+    resetSecondFactorConfirm:
+      "Reset the second factor of {{name}}? All their second factors (authenticator, SM2 keys) and recovery codes are removed and all their sessions end; an account that needs a second factor enrols a new one at the next sign-in. Verify the person's identity in person first.",
+    resetSecondFactorDone: "Second factor reset",
   },
   personal: {
     show: "Show in clear",

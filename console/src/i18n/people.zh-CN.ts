@@ -89,6 +89,10 @@ export const peopleZhCN = {
     deleteConfirm: "删除 {{name}}？账号将被停用并标记删除，个人信息在保留期满后清除，无法恢复。",
     done: "操作成功",
     failed: "操作失败",
+    resetSecondFactor: "重置二次验证",
+    resetSecondFactorConfirm:
+      "重置 {{name}} 的二次验证？将删除其全部第二因素（动态口令、SM2 密钥）和恢复码，并注销其全部会话；须使用第二因素的账号下次登录时要重新绑定。请先当面核实本人身份。",
+    resetSecondFactorDone: "二次验证已重置",
   },
   personal: {
     show: "查看明文",

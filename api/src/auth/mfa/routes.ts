@@ -1,5 +1,8 @@
+import type { Config } from "../../config";
+import type { RequestContext } from "../../http/context";
 import type { RouteTable } from "../../http/route";
 import { z } from "../../http/zod";
+import { type IssuedToken, setSessionCookie } from "../cookie";
 import type { MfaService } from "./service";
 import {
   FactorIdParams,
@@ -7,20 +10,55 @@ import {
   RecoveryCodeBody,
   RecoveryCodes,
   Sm2Challenge,
+  Sm2Registered,
   Sm2RegisterBody,
   Sm2VerifyBody,
   TotpCodeBody,
   TotpEnrolment,
 } from "./schemas";
 
+const tags = ["auth", "mfa"];
+const duringSignIn = { authenticated: true, allowDuringMfa: true, allowDuringPasswordChange: true } as const;
+const NEW_COOKIE = { "set-cookie": "The session's new cookie when this verified it; the old one no longer works" };
+
+/**
+ * A route that checks a second factor: on success the session is verified and gets a fresh token
+ * (the old cookie stops working), answered with 204 and the new cookie.
+ */
+function addVerifyRoute<B extends z.ZodType>(
+  routes: RouteTable,
+  config: Pick<Config, "session">,
+  def: {
+    path: string;
+    operationId: string;
+    summary: string;
+    description: string;
+    body: B;
+    verify: (ctx: RequestContext, body: z.output<B>) => Promise<IssuedToken>;
+  },
+): void {
+  routes.add({
+    method: "post",
+    path: def.path,
+    operationId: def.operationId,
+    summary: def.summary,
+    tags,
+    access: duringSignIn,
+    body: def.body,
+    response: { status: 204, description: def.description, headers: NEW_COOKIE },
+    problems: [429],
+    async handler({ body, ctx, res }) {
+      setSessionCookie(res, config, await def.verify(ctx, body));
+      return undefined;
+    },
+  });
+}
+
 /**
  * Second-factor routes. Those that enrol or verify answer while the sign-in waits for its second
  * factor (and for a password change); managing factors needs a fully signed-in session.
  */
-export function registerMfaRoutes(routes: RouteTable, mfa: MfaService): void {
-  const duringSignIn = { authenticated: true, allowDuringMfa: true, allowDuringPasswordChange: true } as const;
-  const tags = ["auth", "mfa"];
-
+export function registerMfaRoutes(routes: RouteTable, mfa: MfaService, config: Pick<Config, "session">): void {
   routes.add({
     method: "post",
     path: "/api/v1/auth/mfa/totp/enroll",
@@ -42,43 +80,37 @@ export function registerMfaRoutes(routes: RouteTable, mfa: MfaService): void {
     tags,
     access: duringSignIn,
     body: TotpCodeBody,
-    response: { status: 200, description: "Enrolled; this session's second factor is verified", schema: RecoveryCodes },
+    response: {
+      status: 200,
+      description: "Enrolled; at sign-in this session's second factor is verified and its cookie replaced",
+      schema: RecoveryCodes,
+      headers: NEW_COOKIE,
+    },
     problems: [409, 429],
-    async handler({ body, ctx }) {
-      return mfa.confirmTotp(ctx, body.code);
+    async handler({ body, ctx, res }) {
+      const { recoveryCodes, renewed } = await mfa.confirmTotp(ctx, body.code);
+      if (renewed) setSessionCookie(res, config, renewed);
+      return { recoveryCodes };
     },
   });
 
-  routes.add({
-    method: "post",
+  // The three ways to present a second factor share one shape: a body in, 204 and a new cookie out.
+  addVerifyRoute(routes, config, {
     path: "/api/v1/auth/mfa/totp/verify",
     operationId: "verifyTotp",
     summary: "Present a TOTP code as this session's second factor",
-    tags,
-    access: duringSignIn,
+    description: "Verified",
     body: TotpCodeBody,
-    response: { status: 204, description: "Verified" },
-    problems: [429],
-    async handler({ body, ctx }) {
-      await mfa.verifyTotp(ctx, body.code);
-      return undefined;
-    },
+    verify: (ctx, body) => mfa.verifyTotp(ctx, body.code),
   });
 
-  routes.add({
-    method: "post",
+  addVerifyRoute(routes, config, {
     path: "/api/v1/auth/mfa/recovery/verify",
     operationId: "verifyRecoveryCode",
     summary: "Use a one-time recovery code as this session's second factor",
-    tags,
-    access: duringSignIn,
+    description: "Verified; the code is used up",
     body: RecoveryCodeBody,
-    response: { status: 204, description: "Verified; the code is used up" },
-    problems: [429],
-    async handler({ body, ctx }) {
-      await mfa.verifyRecoveryCode(ctx, body.code);
-      return undefined;
-    },
+    verify: (ctx, body) => mfa.verifyRecoveryCode(ctx, body.code),
   });
 
   routes.add({
@@ -99,31 +131,28 @@ export function registerMfaRoutes(routes: RouteTable, mfa: MfaService): void {
     method: "post",
     path: "/api/v1/auth/mfa/sm2/register",
     operationId: "registerSm2Key",
-    summary: "Register an SM2 public key, proving possession by signing a challenge",
+    summary:
+      "Register an SM2 public key, proving possession by signing a challenge. As the first factor at sign-in " +
+      "it also verifies the session (new cookie) and returns fresh recovery codes",
     tags,
     access: duringSignIn,
     body: Sm2RegisterBody,
-    response: { status: 201, description: "Registered", schema: z.object({ factor: FactorSchema }) },
+    response: { status: 201, description: "Registered", schema: Sm2Registered, headers: NEW_COOKIE },
     problems: [409, 429],
-    async handler({ body, ctx }) {
-      return { factor: await mfa.registerSm2(ctx, body) };
+    async handler({ body, ctx, res }) {
+      const { renewed, ...registered } = await mfa.registerSm2(ctx, body);
+      if (renewed) setSessionCookie(res, config, renewed);
+      return registered;
     },
   });
 
-  routes.add({
-    method: "post",
+  addVerifyRoute(routes, config, {
     path: "/api/v1/auth/mfa/sm2/verify",
     operationId: "verifySm2",
     summary: "Present an SM2 signature of a challenge as this session's second factor",
-    tags,
-    access: duringSignIn,
+    description: "Verified",
     body: Sm2VerifyBody,
-    response: { status: 204, description: "Verified" },
-    problems: [429],
-    async handler({ body, ctx }) {
-      await mfa.verifySm2(ctx, body);
-      return undefined;
-    },
+    verify: (ctx, body) => mfa.verifySm2(ctx, body),
   });
 
   routes.add({

@@ -57,3 +57,13 @@ export const FactorSchema = z
   .openapi("MfaFactor");
 
 export const FactorIdParams = z.strictObject({ id: z.uuid() });
+
+export const Sm2Registered = z
+  .object({
+    factor: FactorSchema,
+    recoveryCodes: z
+      .array(z.string())
+      .optional()
+      .describe("Only when this key is the account's first factor, enrolled at sign-in: shown once"),
+  })
+  .openapi("Sm2Registered");

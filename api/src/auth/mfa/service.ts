@@ -6,6 +6,8 @@ import type { Principal, RequestContext } from "../../http/context";
 import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from "../../http/errors";
 import { getSecuritySettings } from "../../settings/store";
 import { completeSignIn } from "../complete";
+import type { IssuedToken } from "../cookie";
+import { rotateSession } from "../session-rotation";
 import * as authStore from "../store";
 import { newRecoveryCodes, recoveryDigestInput } from "./recovery";
 import { CHALLENGE_TTL_MS, newNonce, verifySm2 } from "./sm2";
@@ -24,17 +26,26 @@ export interface FactorView {
   confirmedAt: string | null;
 }
 
+/**
+ * What passing the second factor gives back besides the answer: the session's fresh token (the old one
+ * stops working at once), for the route to set as the cookie. Null when the call verified nothing.
+ */
+export interface Renewal {
+  renewed: IssuedToken | null;
+}
+
 export interface MfaService {
   enrollTotp(ctx: RequestContext): Promise<{ secret: string; otpauthUri: string }>;
-  confirmTotp(ctx: RequestContext, code: string): Promise<{ recoveryCodes: string[] }>;
-  verifyTotp(ctx: RequestContext, code: string): Promise<void>;
-  verifyRecoveryCode(ctx: RequestContext, code: string): Promise<void>;
+  confirmTotp(ctx: RequestContext, code: string): Promise<{ recoveryCodes: string[] } & Renewal>;
+  verifyTotp(ctx: RequestContext, code: string): Promise<IssuedToken>;
+  verifyRecoveryCode(ctx: RequestContext, code: string): Promise<IssuedToken>;
   sm2Challenge(ctx: RequestContext): Promise<{ challengeId: string; nonce: string; expiresAt: string }>;
+  /** As the account's first factor (e.g. at the sign-in's enrolment) the answer carries fresh recovery codes too. */
   registerSm2(
     ctx: RequestContext,
     input: { publicKey: string; label: string; challengeId: string; signature: string },
-  ): Promise<FactorView>;
-  verifySm2(ctx: RequestContext, input: { challengeId: string; signature: string }): Promise<void>;
+  ): Promise<{ factor: FactorView; recoveryCodes?: string[] } & Renewal>;
+  verifySm2(ctx: RequestContext, input: { challengeId: string; signature: string }): Promise<IssuedToken>;
   listFactors(ctx: RequestContext): Promise<FactorView[]>;
   deleteFactor(ctx: RequestContext, factorId: string): Promise<void>;
   regenerateRecoveryCodes(ctx: RequestContext): Promise<{ recoveryCodes: string[] }>;
@@ -88,15 +99,26 @@ export function createMfaService(db: Db, fields: Pick<FieldCipher, "seal" | "ope
     }
   }
 
-  /** The session passed its second factor: mark it, and complete the sign-in if it was waiting. */
-  async function verified(tx: Tx, ctx: RequestContext, method: "totp" | "sm2" | "recovery", detail = {}) {
+  /**
+   * The session passed its second factor: mark it, give it a fresh token, and complete the sign-in if
+   * it was waiting. The rotation comes before the completion, so the concurrent-session limit counts
+   * the new session and not the revoked old one.
+   */
+  async function verified(
+    tx: Tx,
+    ctx: RequestContext,
+    method: "totp" | "sm2" | "recovery",
+    detail = {},
+  ): Promise<IssuedToken> {
     const p = principalOf(ctx);
     await store.markSessionVerified(tx, p.sessionId, method);
     await audit(tx, ctx, "auth.mfa.verify", "success", { method, ...detail });
+    const renewed = await rotateSession(tx, ctx, "mfa_verified");
     if (p.mfaMethod === null) {
       const settings = await getSecuritySettings(tx, p.tenantId);
       await completeSignIn(tx, ctx, p, settings);
     }
+    return renewed;
   }
 
   /**
@@ -187,8 +209,8 @@ export function createMfaService(db: Db, fields: Pick<FieldCipher, "seal" | "ope
           factorId: pending.id,
           recoveryCodes: "regenerated",
         });
-        if (p.mfaMethod === null) await verified(tx, ctx, "totp", { enrolment: true });
-        return { recoveryCodes };
+        const renewed = p.mfaMethod === null ? await verified(tx, ctx, "totp", { enrolment: true }) : null;
+        return { recoveryCodes, renewed };
       });
     },
 
@@ -198,25 +220,23 @@ export function createMfaService(db: Db, fields: Pick<FieldCipher, "seal" | "ope
       if (!factor) return failed(ctx, "totp", "no_factor");
       const step = acceptedStep(fields.open(factor.secret, secretPlace(p.userId)), code, factor.lastStep);
       if (step === null) return failed(ctx, "totp", "wrong_or_replayed_code");
-      const ok = await withTx(db, async (tx) => {
+      const renewed = await withTx(db, async (tx) => {
         // Two requests racing with the same code: only one moves last_step forward.
-        if (!(await store.useTotpStep(tx, factor.id, step))) return false;
-        await verified(tx, ctx, "totp", { factorId: factor.id });
-        return true;
+        if (!(await store.useTotpStep(tx, factor.id, step))) return null;
+        return verified(tx, ctx, "totp", { factorId: factor.id });
       });
-      if (!ok) return failed(ctx, "totp", "wrong_or_replayed_code");
+      return renewed ?? failed(ctx, "totp", "wrong_or_replayed_code");
     },
 
     async verifyRecoveryCode(ctx, code) {
       const p = principalOf(ctx);
       const digest = fields.blindIndex("mfa-recovery", recoveryDigestInput(p.userId, code));
-      const ok = await withTx(db, async (tx) => {
+      const renewed = await withTx(db, async (tx) => {
         const left = await store.useRecoveryCode(tx, p.userId, digest);
-        if (left === null) return false;
-        await verified(tx, ctx, "recovery", { recoveryCodesLeft: left });
-        return true;
+        if (left === null) return null;
+        return verified(tx, ctx, "recovery", { recoveryCodesLeft: left });
       });
-      if (!ok) return failed(ctx, "recovery", "wrong_or_used_code");
+      return renewed ?? failed(ctx, "recovery", "wrong_or_used_code");
     },
 
     async sm2Challenge(ctx) {
@@ -255,9 +275,24 @@ export function createMfaService(db: Db, fields: Pick<FieldCipher, "seal" | "ope
         if (!factor) {
           throw new Conflict("KEY_ALREADY_REGISTERED", "This SM2 key is already registered.", "该 SM2 密钥已绑定。");
         }
-        await audit(tx, ctx, "auth.mfa.sm2.register", "success", { factorId: factor.id, label: factor.label });
-        if (p.mfaMethod === null) await verified(tx, ctx, "sm2", { enrolment: true });
-        return viewOf(factor);
+        if (p.mfaMethod !== null) {
+          await audit(tx, ctx, "auth.mfa.sm2.register", "success", { factorId: factor.id, label: factor.label });
+          return { factor: viewOf(factor), renewed: null };
+        }
+        // The account's first factor (at the sign-in's enrolment, or a first one added of one's own accord):
+        // like a confirmed authenticator, it comes with recovery codes (for when the key is lost) and
+        // verifies the session, completing a sign-in that waited for it.
+        const recoveryCodes = await replaceRecoveryCodes(tx, p.userId);
+        // The console's enrolment page starts an authenticator by default; one who chose a key
+        // instead must not be left with a half-set-up authenticator in the factor list.
+        await store.dropPendingTotp(tx, p.userId);
+        await audit(tx, ctx, "auth.mfa.sm2.register", "success", {
+          factorId: factor.id,
+          label: factor.label,
+          recoveryCodes: "regenerated",
+        });
+        const renewed = await verified(tx, ctx, "sm2", { enrolment: true });
+        return { factor: viewOf(factor), recoveryCodes, renewed };
       });
     },
 
@@ -268,7 +303,7 @@ export function createMfaService(db: Db, fields: Pick<FieldCipher, "seal" | "ope
       const keys = (await store.factorsOf(db, p.userId)).filter((f) => f.kind === "sm2" && f.confirmedAt);
       const key = keys.find((k) => verifySm2(nonce, input.signature, k.secret));
       if (!key) return failed(ctx, "sm2", keys.length ? "bad_signature" : "no_factor");
-      await withTx(db, (tx) => verified(tx, ctx, "sm2", { factorId: key.id }));
+      return withTx(db, (tx) => verified(tx, ctx, "sm2", { factorId: key.id }));
     },
 
     async listFactors(ctx) {

@@ -61,18 +61,23 @@ export async function replacePendingTotp(
   userId: string,
   sealed: string,
 ): Promise<string> {
-  await tx
-    .deleteFrom("mfa_factors")
-    .where("user_id", "=", userId)
-    .where("kind", "=", "totp")
-    .where("confirmed_at", "is", null)
-    .execute();
+  await dropPendingTotp(tx, userId);
   const row = await tx
     .insertInto("mfa_factors")
     .values({ tenant_id: tenantId, user_id: userId, kind: "totp", label: "TOTP", secret: sealed })
     .returning("id")
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** Drops a TOTP enrolment that was started and never confirmed. */
+export async function dropPendingTotp(tx: DbOrTx, userId: string): Promise<void> {
+  await tx
+    .deleteFrom("mfa_factors")
+    .where("user_id", "=", userId)
+    .where("kind", "=", "totp")
+    .where("confirmed_at", "is", null)
+    .execute();
 }
 
 /** Confirms the pending TOTP enrolment, replacing the previously confirmed one. */

@@ -42,10 +42,14 @@ export interface Approval {
   summary: string;
   status: ApprovalStatus;
   proposedBy: string;
-  proposerName?: string | null;
+  /** Usernames and display names beside the ids, so no page has to show an id. */
+  proposerName: string;
+  proposerDisplayName: string;
   proposerRole: string;
+  /** Null while pending, and for a withdrawn or expired proposal: no second admin decided it. */
   decidedBy: string | null;
-  deciderName?: string | null;
+  deciderName: string | null;
+  deciderDisplayName: string | null;
   deciderRole: string | null;
   decidedAt: string | null;
   reason: string | null;

@@ -2,13 +2,15 @@ import { buttonTestId } from "./testIds";
 import { DeleteOutlined, EditOutlined, PlusOutlined } from "@ant-design/icons";
 import { useTable } from "@refinedev/antd";
 import { type BaseRecord, useTranslate } from "@refinedev/core";
-import { App, Button, Card, Form, type FormInstance, Modal, Space, Table } from "antd";
+import { App, Button, Card, Form, type FormInstance, Space, Table } from "antd";
 import type { ColumnsType } from "antd/es/table";
 import { type ReactNode, useState } from "react";
 import type { ApiError } from "../../api/ApiError";
 import { apiRequest } from "../../api/http";
 import type { Subject } from "../../../../policies/subjects";
+import { FormDialog } from "../FormDialog";
 import { PageContainer } from "../PageContainer";
+import { withTotal } from "../tablePagination";
 import type { ConsoleResource } from "../../resources";
 import { ifMatch } from "./orgApi";
 import { ProblemAlert } from "./ProblemAlert";
@@ -48,7 +50,6 @@ export function CrudTable<T extends VersionedRecord, V extends object>({
   const { message, modal } = App.useApp();
   const [form] = Form.useForm<V>();
   const [editing, setEditing] = useState<{ record?: T } | undefined>();
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const { tableProps, tableQuery } = useTable<T, ApiError>({
     resource: resource.name,
@@ -59,8 +60,6 @@ export function CrudTable<T extends VersionedRecord, V extends object>({
   const path = (record: T) => `/${resource.apiPath}/${encodeURIComponent(record.id)}`;
 
   const save = async (values: V) => {
-    setBusy(true);
-    setError(undefined);
     const record = editing?.record;
     try {
       if (record) {
@@ -73,11 +72,8 @@ export function CrudTable<T extends VersionedRecord, V extends object>({
         await apiRequest(`/${resource.apiPath}`, { method: "POST", body: toBody(values, undefined) });
       }
       message.success(translate(record ? "org.common.saved" : "org.common.created"));
-      setEditing(undefined);
-    } catch (caught) {
-      setError(caught);
     } finally {
-      setBusy(false);
+      // Also after a refusal: a 409 means the row changed, and the list should show what is there now.
       void tableQuery.refetch();
     }
   };
@@ -101,8 +97,6 @@ export function CrudTable<T extends VersionedRecord, V extends object>({
 
   const open = (record?: T) => {
     setError(undefined);
-    form.resetFields();
-    form.setFieldsValue(initialValues(record) as Parameters<typeof form.setFieldsValue>[0]);
     setEditing({ record });
   };
 
@@ -150,10 +144,7 @@ export function CrudTable<T extends VersionedRecord, V extends object>({
         )
       }
     >
-      <ProblemAlert
-        error={editing ? tableQuery.error : (error ?? tableQuery.error)}
-        onClose={() => setError(undefined)}
-      />
+      <ProblemAlert error={error ?? tableQuery.error} onClose={() => setError(undefined)} />
       <Card styles={{ body: { padding: 0 } }}>
         <Table<T>
           {...tableProps}
@@ -161,31 +152,21 @@ export function CrudTable<T extends VersionedRecord, V extends object>({
           data-testid={`${resource.name}-table`}
           columns={[...columns, ...actions]}
           onRow={(record) => ({ "data-testid": "crud-row", "data-name": record.name }) as object}
-          pagination={
-            tableProps.pagination && {
-              ...tableProps.pagination,
-              showTotal: (total) => translate("org.common.total", { total }),
-              style: { paddingInline: 16 },
-            }
-          }
+          pagination={withTotal(tableProps.pagination, (total) => translate("org.common.total", { total }))}
         />
       </Card>
-      <Modal
+      <FormDialog<V>
         open={editing !== undefined}
+        onClose={() => setEditing(undefined)}
+        onSubmit={save}
+        form={form}
         title={translate(editing?.record ? "org.common.edit" : "org.common.create")}
-        onCancel={() => setEditing(undefined)}
-        onOk={() => form.submit()}
-        confirmLoading={busy}
         okText={translate("org.common.ok")}
         cancelText={translate("org.common.cancel")}
-        okButtonProps={buttonTestId("dialog-ok")}
-        forceRender
+        initialValues={editing && initialValues(editing.record)}
       >
-        <ProblemAlert error={editing ? error : undefined} testId="dialog-problem" />
-        <Form<V> form={form} layout="vertical" onFinish={save}>
-          {formItems(editing?.record, form)}
-        </Form>
-      </Modal>
+        {formItems(editing?.record, form)}
+      </FormDialog>
     </PageContainer>
   );
 }

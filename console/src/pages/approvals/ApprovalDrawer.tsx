@@ -1,16 +1,17 @@
-import { buttonTestId } from "../../components/org/testIds";
 import { subject as asSubject } from "@casl/ability";
 import { useTranslate } from "@refinedev/core";
 import { useQuery } from "@tanstack/react-query";
-import { App, Button, Descriptions, Drawer, Form, Input, Modal, Space, Spin, Tag, Typography } from "antd";
+import { App, Button, Descriptions, Drawer, Form, Input, Space, Spin, Tag, Typography } from "antd";
 import { useState } from "react";
 import { apiRequest } from "../../api/http";
 import type { Approval } from "../../components/authz/authzApi";
 import { PayloadView } from "../../components/authz/PayloadView";
+import { FormDialog } from "../../components/FormDialog";
 import { ProblemAlert } from "../../components/org/ProblemAlert";
 import { useSession } from "../../session/session";
 import { formatBeijingTime } from "../../time";
 import { APPROVAL_COLORS } from "./ApprovalList";
+import { ApprovalPerson } from "./ApprovalPerson";
 
 type Decision = "approve" | "reject" | "cancel";
 
@@ -24,8 +25,6 @@ export function ApprovalDrawer({ id, onClose, onDecided }: { id: string; onClose
   const session = useSession();
   const { message } = App.useApp();
   const [deciding, setDeciding] = useState<Decision | undefined>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
   const [form] = Form.useForm<{ reason?: string }>();
   const query = useQuery({
     queryKey: ["approvals", id],
@@ -39,8 +38,6 @@ export function ApprovalDrawer({ id, onClose, onDecided }: { id: string; onClose
   const mayCancel = pending && approval?.proposedBy === session?.user.id;
 
   const decide = async (decision: Decision, reason: string | undefined) => {
-    setBusy(true);
-    setError(undefined);
     try {
       const { data } = await apiRequest<Approval>(`/approvals/${encodeURIComponent(id)}/${decision}`, {
         method: "POST",
@@ -51,20 +48,11 @@ export function ApprovalDrawer({ id, onClose, onDecided }: { id: string; onClose
       if (data?.status === "failed")
         message.warning(translate("authz.approvals.failed", { reason: data.reason ?? "" }));
       else message.success(translate(`authz.approvals.done.${decision}`));
-      setDeciding(undefined);
-    } catch (caught) {
-      setError(caught);
     } finally {
-      setBusy(false);
+      // Also after a refusal: someone else may have decided meanwhile (409), and the drawer should say so.
       void query.refetch();
       onDecided();
     }
-  };
-
-  const open = (decision: Decision) => {
-    setError(undefined);
-    form.resetFields();
-    setDeciding(decision);
   };
 
   return (
@@ -82,16 +70,16 @@ export function ApprovalDrawer({ id, onClose, onDecided }: { id: string; onClose
         approval && (
           <Space>
             {mayCancel && (
-              <Button onClick={() => open("cancel")} data-testid="approval-cancel">
+              <Button onClick={() => setDeciding("cancel")} data-testid="approval-cancel">
                 {translate("authz.approvals.cancel")}
               </Button>
             )}
             {mayDecide && (
               <>
-                <Button danger onClick={() => open("reject")} data-testid="approval-reject">
+                <Button danger onClick={() => setDeciding("reject")} data-testid="approval-reject">
                   {translate("authz.approvals.reject")}
                 </Button>
-                <Button type="primary" onClick={() => open("approve")} data-testid="approval-approve">
+                <Button type="primary" onClick={() => setDeciding("approve")} data-testid="approval-approve">
                   {translate("authz.approvals.approve")}
                 </Button>
               </>
@@ -100,7 +88,7 @@ export function ApprovalDrawer({ id, onClose, onDecided }: { id: string; onClose
         )
       }
     >
-      <ProblemAlert error={deciding ? undefined : (error ?? query.error)} onClose={() => setError(undefined)} />
+      <ProblemAlert error={query.error} />
       {query.isLoading && <Spin style={{ display: "block", margin: "48px auto" }} />}
       {approval && (
         <>
@@ -115,8 +103,12 @@ export function ApprovalDrawer({ id, onClose, onDecided }: { id: string; onClose
               </Tag>
             </Descriptions.Item>
             <Descriptions.Item label={translate("authz.approvals.proposer")}>
-              {approval.proposerName ?? approval.proposedBy} (
-              {translate(`roles.${approval.proposerRole}`, approval.proposerRole)})
+              <ApprovalPerson
+                displayName={approval.proposerDisplayName}
+                username={approval.proposerName}
+                role={approval.proposerRole}
+                testId="approval-proposer"
+              />
             </Descriptions.Item>
             <Descriptions.Item label={translate("authz.approvals.proposedAt")}>
               {formatBeijingTime(approval.createdAt)}
@@ -124,16 +116,21 @@ export function ApprovalDrawer({ id, onClose, onDecided }: { id: string; onClose
             <Descriptions.Item label={translate("authz.approvals.expiresAt")}>
               {formatBeijingTime(approval.expiresAt)}
             </Descriptions.Item>
+            {/* A withdrawn or expired proposal has a time but no second admin: no empty "decided by". */}
+            {approval.deciderName && (
+              <Descriptions.Item label={translate("authz.approvals.decider")}>
+                <ApprovalPerson
+                  displayName={approval.deciderDisplayName ?? approval.deciderName}
+                  username={approval.deciderName}
+                  role={approval.deciderRole ?? ""}
+                  testId="approval-decider"
+                />
+              </Descriptions.Item>
+            )}
             {approval.decidedAt && (
-              <>
-                <Descriptions.Item label={translate("authz.approvals.decider")}>
-                  {approval.deciderName ?? approval.decidedBy} (
-                  {translate(`roles.${approval.deciderRole ?? ""}`, approval.deciderRole ?? "")})
-                </Descriptions.Item>
-                <Descriptions.Item label={translate("authz.approvals.decidedAt")}>
-                  {formatBeijingTime(approval.decidedAt)}
-                </Descriptions.Item>
-              </>
+              <Descriptions.Item label={translate("authz.approvals.decidedAt")}>
+                {formatBeijingTime(approval.decidedAt)}
+              </Descriptions.Item>
             )}
             {approval.reason && (
               <Descriptions.Item label={translate("authz.approvals.reason")} span={2}>
@@ -151,33 +148,30 @@ export function ApprovalDrawer({ id, onClose, onDecided }: { id: string; onClose
           )}
         </>
       )}
-      <Modal
+      <FormDialog<{ reason?: string }>
         open={deciding !== undefined}
+        onClose={() => setDeciding(undefined)}
+        onSubmit={(values) => (deciding ? decide(deciding, values.reason?.trim()) : Promise.resolve())}
+        form={form}
         title={deciding ? translate(`authz.approvals.confirm.${deciding}`) : ""}
-        onCancel={() => setDeciding(undefined)}
-        onOk={() => form.submit()}
-        confirmLoading={busy}
         okText={translate("authz.common.submit")}
         cancelText={translate("authz.common.cancel")}
-        okButtonProps={buttonTestId("decision-ok", { danger: deciding === "reject" })}
-        forceRender
+        okTestId="decision-ok"
+        danger={deciding === "reject"}
       >
-        <ProblemAlert error={deciding ? error : undefined} testId="dialog-problem" />
-        <Form form={form} layout="vertical" onFinish={(values) => deciding && decide(deciding, values.reason?.trim())}>
-          {deciding !== "cancel" && (
-            <Form.Item
-              name="reason"
-              label={translate("authz.approvals.reason")}
-              rules={[
-                { required: deciding === "reject", whitespace: true, message: translate("authz.validation.reason") },
-                { max: 500 },
-              ]}
-            >
-              <Input.TextArea rows={3} maxLength={500} showCount data-testid="decision-reason" />
-            </Form.Item>
-          )}
-        </Form>
-      </Modal>
+        {deciding !== "cancel" && (
+          <Form.Item
+            name="reason"
+            label={translate("authz.approvals.reason")}
+            rules={[
+              { required: deciding === "reject", whitespace: true, message: translate("authz.validation.reason") },
+              { max: 500 },
+            ]}
+          >
+            <Input.TextArea rows={3} maxLength={500} showCount data-testid="decision-reason" />
+          </Form.Item>
+        )}
+      </FormDialog>
     </Drawer>
   );
 }

@@ -7,10 +7,12 @@ import type { ApiError } from "../../api/ApiError";
 import { APPROVAL_STATUSES, type Approval, type ApprovalStatus } from "../../components/authz/authzApi";
 import { PageContainer } from "../../components/PageContainer";
 import { ProblemAlert } from "../../components/org/ProblemAlert";
+import { withTotal } from "../../components/tablePagination";
 import type { ConsoleResource } from "../../resources";
 import { useSession } from "../../session/session";
 import { formatBeijingTime } from "../../time";
 import { ApprovalDrawer } from "./ApprovalDrawer";
+import { ApprovalPerson } from "./ApprovalPerson";
 
 export const APPROVAL_COLORS: Record<ApprovalStatus, string> = {
   pending: "processing",
@@ -98,8 +100,14 @@ export function ApprovalList({ resource }: { resource: ConsoleResource }) {
             {
               key: "proposer",
               title: translate("authz.approvals.proposer"),
-              render: (_, approval) =>
-                `${approval.proposerName ?? ""} (${translate(`roles.${approval.proposerRole}`, approval.proposerRole)})`,
+              render: (_, approval) => (
+                <ApprovalPerson
+                  displayName={approval.proposerDisplayName}
+                  username={approval.proposerName}
+                  role={approval.proposerRole}
+                  testId="approval-proposer"
+                />
+              ),
             },
             {
               dataIndex: "status",
@@ -107,6 +115,21 @@ export function ApprovalList({ resource }: { resource: ConsoleResource }) {
               render: (value: ApprovalStatus) => (
                 <Tag color={APPROVAL_COLORS[value]}>{translate(`authz.approvals.status.${value}`)}</Tag>
               ),
+            },
+            {
+              key: "decider",
+              title: translate("authz.approvals.decider"),
+              render: (_, approval) =>
+                approval.deciderName ? (
+                  <ApprovalPerson
+                    displayName={approval.deciderDisplayName ?? approval.deciderName}
+                    username={approval.deciderName}
+                    role={approval.deciderRole ?? ""}
+                    testId="approval-decider"
+                  />
+                ) : (
+                  "—"
+                ),
             },
             {
               dataIndex: "createdAt",
@@ -120,13 +143,7 @@ export function ApprovalList({ resource }: { resource: ConsoleResource }) {
               render: (value: string) => formatBeijingTime(value),
             },
           ]}
-          pagination={
-            tableProps.pagination && {
-              ...tableProps.pagination,
-              showTotal: (total) => translate("authz.common.total", { total }),
-              style: { paddingInline: 16 },
-            }
-          }
+          pagination={withTotal(tableProps.pagination, (total) => translate("authz.common.total", { total }))}
         />
       </Card>
       {openId && (

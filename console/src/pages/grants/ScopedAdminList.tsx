@@ -3,7 +3,7 @@ import { PlusOutlined } from "@ant-design/icons";
 import { useTable } from "@refinedev/antd";
 import { useTranslate } from "@refinedev/core";
 import { useQuery } from "@tanstack/react-query";
-import { App, Button, Card, Checkbox, DatePicker, Form, Modal, Segmented, Select, Table, Tag, Typography } from "antd";
+import { App, Button, Card, Checkbox, DatePicker, Form, Segmented, Select, Table, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
 import { SCOPED_ACTIONS, type ScopedAction } from "../../../../policies/scoped";
@@ -11,12 +11,14 @@ import type { ApiError } from "../../api/ApiError";
 import { apiRequest } from "../../api/http";
 import { isPendingApproval, type ScopedAdmin } from "../../components/authz/authzApi";
 import { usePendingNotice } from "../../components/authz/PendingNotice";
+import { FormDialog } from "../../components/FormDialog";
 import { PageContainer } from "../../components/PageContainer";
 import { DepartmentPicker } from "../../components/org/DepartmentPicker";
 import { listDimensions } from "../../components/org/orgApi";
 import { ProblemAlert } from "../../components/org/ProblemAlert";
 import { useCan } from "../../components/org/useCan";
 import { UserPicker } from "../../components/org/UserPicker";
+import { withTotal } from "../../components/tablePagination";
 import type { ConsoleResource } from "../../resources";
 import { formatBeijingTime } from "../../time";
 
@@ -43,7 +45,6 @@ export function ScopedAdminList({ resource }: { resource: ConsoleResource }) {
   const announcePending = usePendingNotice();
   const [status, setStatus] = useState<StatusFilter>("active");
   const [creating, setCreating] = useState(false);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [form] = Form.useForm<Values>();
   const dimensionId = Form.useWatch("dimensionId", form);
@@ -57,27 +58,18 @@ export function ScopedAdminList({ resource }: { resource: ConsoleResource }) {
   });
 
   const create = async (values: Values) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const { data } = await apiRequest<unknown>("/scoped-admins", {
-        method: "POST",
-        body: {
-          userId: values.userId,
-          departmentId: values.departmentId,
-          actions: values.actions,
-          ...(values.expiresAt ? { expiresAt: values.expiresAt.toISOString() } : {}),
-        },
-      });
-      setCreating(false);
-      if (isPendingApproval(data)) announcePending(data);
-      else message.success(translate("authz.scoped.granted"));
-      void tableQuery.refetch();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    const { data } = await apiRequest<unknown>("/scoped-admins", {
+      method: "POST",
+      body: {
+        userId: values.userId,
+        departmentId: values.departmentId,
+        actions: values.actions,
+        ...(values.expiresAt ? { expiresAt: values.expiresAt.toISOString() } : {}),
+      },
+    });
+    if (isPendingApproval(data)) announcePending(data);
+    else message.success(translate("authz.scoped.granted"));
+    void tableQuery.refetch();
   };
 
   const revoke = (grant: ScopedAdmin) =>
@@ -103,16 +95,7 @@ export function ScopedAdminList({ resource }: { resource: ConsoleResource }) {
       resource={resource}
       extra={
         can("create", "Grant") && (
-          <Button
-            type="primary"
-            icon={<PlusOutlined />}
-            data-testid="grant-create"
-            onClick={() => {
-              setError(undefined);
-              form.resetFields();
-              setCreating(true);
-            }}
-          >
+          <Button type="primary" icon={<PlusOutlined />} data-testid="grant-create" onClick={() => setCreating(true)}>
             {translate("authz.scoped.create")}
           </Button>
         )
@@ -127,7 +110,7 @@ export function ScopedAdminList({ resource }: { resource: ConsoleResource }) {
           label: translate(`authz.scoped.status.${value}`),
         }))}
       />
-      <ProblemAlert error={creating ? undefined : (error ?? tableQuery.error)} onClose={() => setError(undefined)} />
+      <ProblemAlert error={error ?? tableQuery.error} onClose={() => setError(undefined)} />
       <Card styles={{ body: { padding: 0 } }}>
         <Table<ScopedAdmin>
           {...tableProps}
@@ -183,82 +166,68 @@ export function ScopedAdminList({ resource }: { resource: ConsoleResource }) {
                 ),
             },
           ]}
-          pagination={
-            tableProps.pagination && {
-              ...tableProps.pagination,
-              showTotal: (total) => translate("authz.common.total", { total }),
-              style: { paddingInline: 16 },
-            }
-          }
+          pagination={withTotal(tableProps.pagination, (total) => translate("authz.common.total", { total }))}
         />
       </Card>
-      <Modal
+      <FormDialog<Values>
         open={creating}
+        onClose={() => setCreating(false)}
+        onSubmit={create}
+        form={form}
         title={translate("authz.scoped.create")}
-        onCancel={() => setCreating(false)}
-        onOk={() => form.submit()}
-        confirmLoading={busy}
         okText={translate("authz.common.submit")}
         cancelText={translate("authz.common.cancel")}
-        okButtonProps={buttonTestId("dialog-ok")}
+        initialValues={{ actions: ["view"] }}
         width={560}
-        forceRender
       >
-        <ProblemAlert error={creating ? error : undefined} testId="dialog-problem" />
-        <Form<Values> form={form} layout="vertical" onFinish={create} initialValues={{ actions: ["view"] }}>
-          <Form.Item
-            name="userId"
-            label={translate("authz.scoped.user")}
-            extra={translate("authz.scoped.userHint")}
-            rules={[{ required: true, message: translate("authz.validation.user") }]}
-          >
-            <UserPicker placeholder={translate("authz.scoped.searchUser")} testId="grant-user" />
-          </Form.Item>
-          <Form.Item
-            name="dimensionId"
-            label={translate("authz.scoped.dimension")}
-            rules={[{ required: true, message: translate("authz.validation.dimension") }]}
-          >
-            <Select
-              data-testid="grant-dimension"
-              loading={dimensions.isLoading}
-              onChange={() => form.setFieldValue("departmentId", undefined)}
-              options={(dimensions.data ?? []).map((dimension) => ({ value: dimension.id, label: dimension.name }))}
-            />
-          </Form.Item>
-          <Form.Item
-            name="departmentId"
-            label={translate("authz.scoped.subtree")}
-            extra={translate("authz.scoped.subtreeHint")}
-            rules={[{ required: true, message: translate("authz.validation.department") }]}
-          >
-            <DepartmentPicker dimensionId={dimensionId} testId="grant-department" />
-          </Form.Item>
-          <Form.Item
-            name="actions"
-            label={translate("authz.scoped.actions")}
-            rules={[{ required: true, type: "array", min: 1, message: translate("authz.validation.actions") }]}
-          >
-            <Checkbox.Group
-              options={SCOPED_ACTIONS.map((action) => ({
-                value: action,
-                label: translate(`authz.scopedActions.${action}`),
-              }))}
-            />
-          </Form.Item>
-          <Form.Item
-            name="expiresAt"
-            label={translate("authz.scoped.expiresAt")}
-            extra={translate("authz.scoped.expiresHint")}
-          >
-            <DatePicker
-              showTime
-              style={{ width: "100%" }}
-              disabledDate={(day) => day.isBefore(dayjs().startOf("day"))}
-            />
-          </Form.Item>
-        </Form>
-      </Modal>
+        <Form.Item
+          name="userId"
+          label={translate("authz.scoped.user")}
+          extra={translate("authz.scoped.userHint")}
+          rules={[{ required: true, message: translate("authz.validation.user") }]}
+        >
+          <UserPicker placeholder={translate("authz.scoped.searchUser")} testId="grant-user" />
+        </Form.Item>
+        <Form.Item
+          name="dimensionId"
+          label={translate("authz.scoped.dimension")}
+          rules={[{ required: true, message: translate("authz.validation.dimension") }]}
+        >
+          <Select
+            data-testid="grant-dimension"
+            loading={dimensions.isLoading}
+            onChange={() => form.setFieldValue("departmentId", undefined)}
+            options={(dimensions.data ?? []).map((dimension) => ({ value: dimension.id, label: dimension.name }))}
+          />
+        </Form.Item>
+        <Form.Item
+          name="departmentId"
+          label={translate("authz.scoped.subtree")}
+          extra={translate("authz.scoped.subtreeHint")}
+          rules={[{ required: true, message: translate("authz.validation.department") }]}
+        >
+          <DepartmentPicker dimensionId={dimensionId} testId="grant-department" />
+        </Form.Item>
+        <Form.Item
+          name="actions"
+          label={translate("authz.scoped.actions")}
+          rules={[{ required: true, type: "array", min: 1, message: translate("authz.validation.actions") }]}
+        >
+          <Checkbox.Group
+            options={SCOPED_ACTIONS.map((action) => ({
+              value: action,
+              label: translate(`authz.scopedActions.${action}`),
+            }))}
+          />
+        </Form.Item>
+        <Form.Item
+          name="expiresAt"
+          label={translate("authz.scoped.expiresAt")}
+          extra={translate("authz.scoped.expiresHint")}
+        >
+          <DatePicker showTime style={{ width: "100%" }} disabledDate={(day) => day.isBefore(dayjs().startOf("day"))} />
+        </Form.Item>
+      </FormDialog>
     </PageContainer>
   );
 }

@@ -129,9 +129,11 @@ export function FactorsCard({ session }: { session: Session }) {
       <Sm2RegisterModal
         open={dialog === "sm2"}
         onClose={() => setDialog(null)}
-        onDone={() => {
+        onDone={({ recoveryCodes }) => {
           setDialog(null);
           message.success(translate("identity.sm2Register.success"));
+          // The account's first factor comes with recovery codes: show them, once.
+          if (recoveryCodes) setCodes(recoveryCodes);
           void refresh();
         }}
       />

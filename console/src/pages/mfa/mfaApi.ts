@@ -48,15 +48,19 @@ export async function verifySm2(key: Sm2Key): Promise<void> {
   await post<void>("/auth/mfa/sm2/verify", await signedChallenge(key));
 }
 
-/** Registers the public key with a proof of possession: a signature over a server nonce. */
-export async function registerSm2(key: Sm2Key, label: string): Promise<Factor> {
+/** A registered key; `recoveryCodes` (shown once) when it is the account's first factor. */
+export interface Sm2Registration {
+  factor: Factor;
+  recoveryCodes?: string[];
+}
+
+/**
+ * Registers the public key with a proof of possession: a signature over a server nonce. As the first factor at
+ * sign-in this also verifies the session (the server replaces the session cookie in the same answer).
+ */
+export async function registerSm2(key: Sm2Key, label: string): Promise<Sm2Registration> {
   const signed = await signedChallenge(key);
-  const result = await post<{ factor: Factor } | Factor>("/auth/mfa/sm2/register", {
-    publicKey: key.publicKey,
-    label,
-    ...signed,
-  });
-  return "factor" in result ? result.factor : result;
+  return post<Sm2Registration>("/auth/mfa/sm2/register", { publicKey: key.publicKey, label, ...signed });
 }
 
 export const listFactors = async () => (await apiRequest<Factor[]>("/auth/mfa/factors")).data;

@@ -2,15 +2,17 @@ import { buttonTestId } from "../../components/org/testIds";
 import { PlusOutlined } from "@ant-design/icons";
 import { useTable } from "@refinedev/antd";
 import { useTranslate } from "@refinedev/core";
-import { App, Button, Card, Form, Input, Modal, Space, Table, Tag } from "antd";
+import { App, Button, Card, Form, Input, Space, Table, Tag } from "antd";
 import { useState } from "react";
 import type { ApiError } from "../../api/ApiError";
 import { apiRequest } from "../../api/http";
+import { FormDialog } from "../../components/FormDialog";
 import { PageContainer } from "../../components/PageContainer";
 import { OneTimeSecret, type SecretRow } from "../../components/org/OneTimeSecret";
 import { ifMatch, type Tenant, type TenantAdminPassword } from "../../components/org/orgApi";
 import { ProblemAlert } from "../../components/org/ProblemAlert";
 import { useCan } from "../../components/org/useCan";
+import { withTotal } from "../../components/tablePagination";
 import type { ConsoleResource } from "../../resources";
 import { formatBeijingTime } from "../../time";
 
@@ -28,7 +30,6 @@ export function TenantList({ resource }: { resource: ConsoleResource }) {
   const can = useCan();
   const { message, modal } = App.useApp();
   const [creating, setCreating] = useState(false);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [secrets, setSecrets] = useState<SecretRow[] | undefined>();
   const [form] = Form.useForm<CreateValues>();
@@ -40,28 +41,18 @@ export function TenantList({ resource }: { resource: ConsoleResource }) {
   });
 
   const create = async (values: CreateValues) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const { data } = await apiRequest<{ tenant: Tenant; admins: TenantAdminPassword[] }>("/tenants", {
-        method: "POST",
-        body: { code: values.code.trim(), name: values.name.trim() },
-      });
-      setCreating(false);
-      form.resetFields();
-      setSecrets(
-        data.admins.map((admin) => ({
-          label: translate(`roles.${admin.role}`),
-          account: admin.username,
-          secret: admin.oneTimePassword,
-        })),
-      );
-      void tableQuery.refetch();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    const { data } = await apiRequest<{ tenant: Tenant; admins: TenantAdminPassword[] }>("/tenants", {
+      method: "POST",
+      body: { code: values.code.trim(), name: values.name.trim() },
+    });
+    setSecrets(
+      data.admins.map((admin) => ({
+        label: translate(`roles.${admin.role}`),
+        account: admin.username,
+        secret: admin.oneTimePassword,
+      })),
+    );
+    void tableQuery.refetch();
   };
 
   const setEnabled = (tenant: Tenant, enable: boolean) =>
@@ -89,21 +80,13 @@ export function TenantList({ resource }: { resource: ConsoleResource }) {
       resource={resource}
       extra={
         can("create", "Tenant") && (
-          <Button
-            type="primary"
-            icon={<PlusOutlined />}
-            onClick={() => {
-              setError(undefined);
-              setCreating(true);
-            }}
-            data-testid="tenant-create"
-          >
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="tenant-create">
             {translate("org.tenants.create")}
           </Button>
         )
       }
     >
-      <ProblemAlert error={creating ? undefined : (error ?? tableQuery.error)} onClose={() => setError(undefined)} />
+      <ProblemAlert error={error ?? tableQuery.error} onClose={() => setError(undefined)} />
       <Card styles={{ body: { padding: 0 } }}>
         <Table<Tenant>
           {...tableProps}
@@ -155,48 +138,38 @@ export function TenantList({ resource }: { resource: ConsoleResource }) {
                 ),
             },
           ]}
-          pagination={
-            tableProps.pagination && {
-              ...tableProps.pagination,
-              showTotal: (total) => translate("org.common.total", { total }),
-              style: { paddingInline: 16 },
-            }
-          }
+          pagination={withTotal(tableProps.pagination, (total) => translate("org.common.total", { total }))}
         />
       </Card>
-      <Modal
+      <FormDialog<CreateValues>
         open={creating}
+        onClose={() => setCreating(false)}
+        onSubmit={create}
+        form={form}
         title={translate("org.tenants.create")}
-        onCancel={() => setCreating(false)}
-        onOk={() => form.submit()}
-        confirmLoading={busy}
         okText={translate("org.common.ok")}
         cancelText={translate("org.common.cancel")}
-        okButtonProps={buttonTestId("dialog-ok")}
-        destroyOnHidden
+        autoFocusField="code"
       >
-        <ProblemAlert error={error} testId="dialog-problem" />
-        <Form<CreateValues> form={form} layout="vertical" onFinish={create} preserve={false}>
-          <Form.Item
-            name="code"
-            label={translate("org.fields.code")}
-            extra={translate("org.tenants.codeHint")}
-            rules={[
-              { required: true, message: translate("org.validation.tenantCode") },
-              { pattern: /^[a-z0-9][a-z0-9-]{0,62}$/, message: translate("org.validation.tenantCode") },
-            ]}
-          >
-            <Input maxLength={63} autoFocus data-testid="tenant-code" />
-          </Form.Item>
-          <Form.Item
-            name="name"
-            label={translate("org.fields.name")}
-            rules={[{ required: true, whitespace: true, max: 100, message: translate("org.validation.name") }]}
-          >
-            <Input maxLength={100} data-testid="tenant-name" />
-          </Form.Item>
-        </Form>
-      </Modal>
+        <Form.Item
+          name="code"
+          label={translate("org.fields.code")}
+          extra={translate("org.tenants.codeHint")}
+          rules={[
+            { required: true, message: translate("org.validation.tenantCode") },
+            { pattern: /^[a-z0-9][a-z0-9-]{0,62}$/, message: translate("org.validation.tenantCode") },
+          ]}
+        >
+          <Input maxLength={63} data-testid="tenant-code" />
+        </Form.Item>
+        <Form.Item
+          name="name"
+          label={translate("org.fields.name")}
+          rules={[{ required: true, whitespace: true, max: 100, message: translate("org.validation.name") }]}
+        >
+          <Input maxLength={100} data-testid="tenant-name" />
+        </Form.Item>
+      </FormDialog>
       {secrets && (
         <OneTimeSecret
           title={translate("org.tenants.passwordsTitle")}

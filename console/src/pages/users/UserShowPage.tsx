@@ -31,6 +31,7 @@ import { UserFormModal } from "./UserFormModal";
 import { UserSessionsCard } from "./UserSessionsCard";
 import { StatusTags } from "./userColumns";
 import { getUser, type User } from "./userApi";
+import { useResetSecondFactor } from "./useResetSecondFactor";
 import { useUserActions } from "./useUserActions";
 
 /** One account: profile, personal data on request, memberships, lifecycle actions, and its sessions (sysadmin). */
@@ -50,6 +51,7 @@ export function UserShowPage({ resource }: { resource: ConsoleResource }) {
     onChanged: () => void user.refetch(),
     onDeleted: () => void user.refetch(),
   });
+  const resetFactorItems = useResetSecondFactor(() => void user.refetch());
   const can = (action: string, subject: string) => session?.ability.can(action, subject) ?? false;
   const f = (key: string) => translate(`people.fields.${key}`);
 
@@ -80,7 +82,7 @@ export function UserShowPage({ resource }: { resource: ConsoleResource }) {
     );
   }
   const u = user.data;
-  const menu = actions.items(u);
+  const menu = [...actions.items(u), ...resetFactorItems(u)];
   const editable = can("update", "User") && u.status !== "deleted";
 
   return (

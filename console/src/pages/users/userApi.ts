@@ -115,6 +115,10 @@ export const resetPassword = async (user: User) =>
     })
   ).data.oneTimePassword;
 
+/** Removes the account's second factors and recovery codes and ends its sessions (never one's own). */
+export const resetSecondFactor = async (user: User) =>
+  (await apiRequest<User>(`${userPath(user.id)}/reset-second-factor`, { method: "POST", headers: ifMatch(user) })).data;
+
 export const deleteUser = (user: User) =>
   apiRequest<void>(userPath(user.id), { method: "DELETE", headers: ifMatch(user) });
 
