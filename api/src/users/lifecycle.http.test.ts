@@ -4,7 +4,7 @@ import supertest from "supertest";
 import { auditCount, startTestApp, type TestApp } from "../../../test/support/app";
 import { createPeople, identityAccountOps } from "./people";
 import { ERASED_DISPLAY_NAME } from "./erasure";
-import { makeDepartment, makeDimension, username } from "./test-fixtures";
+import { makeDepartment, makeDimension, PERSON_PASSWORD, signedInPerson } from "./test-fixtures";
 
 let app: TestApp;
 let sys: ReturnType<typeof supertest.agent>;
@@ -14,21 +14,10 @@ before(async () => {
 });
 after(() => app?.close());
 
-const NEW_PASSWORD = "Person-Pass-2026#q";
+const NEW_PASSWORD = PERSON_PASSWORD;
 
 /** Creates an account and signs it in as the person would (one-time password, then a new one). */
-async function person(extra: Record<string, unknown> = {}) {
-  const name = username("p");
-  const created = await sys.post("/api/v1/users").send({ username: name, displayName: "员工", ...extra });
-  assert.equal(created.status, 201, created.text);
-  const agent = supertest.agent(app.app);
-  await agent.post("/api/v1/auth/login").send({ username: name, password: created.body.oneTimePassword });
-  const changed = await agent
-    .post("/api/v1/auth/password")
-    .send({ currentPassword: created.body.oneTimePassword, newPassword: NEW_PASSWORD });
-  assert.equal(changed.status, 204, changed.text);
-  return { id: created.body.user.id as string, name, agent };
-}
+const person = (extra: Record<string, unknown> = {}) => signedInPerson(app, sys, extra);
 
 const signedIn = async (agent: ReturnType<typeof supertest.agent>) =>
   (await agent.get("/api/v1/auth/me")).status === 200;

@@ -7,7 +7,15 @@ import { scopedAdminRules } from "../../../policies/scoped";
 import { NEW_PASSWORD, startTestApp, type TestApp } from "../../../test/support/app";
 import { login } from "../../../test/support/identity";
 import { newSm2Key, signChallenge } from "../../../test/support/server-process";
-import { type DepartmentFixture, makeDepartment, makeDimension, makeTenant, username } from "./test-fixtures";
+import {
+  type DepartmentFixture,
+  makeDepartment,
+  makeDimension,
+  makeTenant,
+  PERSON_PASSWORD,
+  signedInPerson,
+  username,
+} from "./test-fixtures";
 
 type Agent = ReturnType<typeof supertest.agent>;
 
@@ -19,19 +27,10 @@ before(async () => {
 });
 after(() => app?.close());
 
-const PERSON_PASSWORD = "Person-Pass-2026#q";
-
 /** An ordinary account, signed in, that enrolled an SM2 key of its own accord. */
 async function personWithKey(extra: Record<string, unknown> = {}) {
-  const name = username("mfa");
-  const created = await sys.post("/api/v1/users").send({ username: name, displayName: "员工", ...extra });
-  assert.equal(created.status, 201, created.text);
-  const agent = supertest.agent(app.app);
-  await agent.post("/api/v1/auth/login").send({ username: name, password: created.body.oneTimePassword });
-  const changed = await agent
-    .post("/api/v1/auth/password")
-    .send({ currentPassword: created.body.oneTimePassword, newPassword: PERSON_PASSWORD });
-  assert.equal(changed.status, 204, changed.text);
+  const person = await signedInPerson(app, sys, extra, "mfa");
+  const { agent } = person;
   const key = newSm2Key();
   const challenge = (await agent.post("/api/v1/auth/mfa/sm2/challenge")).body;
   const registered = await agent.post("/api/v1/auth/mfa/sm2/register").send({
@@ -41,7 +40,7 @@ async function personWithKey(extra: Record<string, unknown> = {}) {
     signature: signChallenge(challenge.nonce, key),
   });
   assert.equal(registered.status, 201, registered.text);
-  return { id: created.body.user.id as string, name, agent };
+  return person;
 }
 
 const factorCount = async (userId: string) =>

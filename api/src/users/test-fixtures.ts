@@ -1,4 +1,6 @@
+import assert from "node:assert/strict";
 import crypto from "node:crypto";
+import supertest from "supertest";
 import type { Db } from "../db/pool";
 
 /**
@@ -76,3 +78,28 @@ export async function makePost(db: Db, tenantId: string, code = `P${unique()}`, 
 
 /** A unique username for a test account. */
 export const username = (prefix = "u") => `${prefix}${unique()}`;
+
+/** The password people created by `signedInPerson` end up with. */
+export const PERSON_PASSWORD = "Person-Pass-2026#q";
+
+/**
+ * Creates an account through the API (as `admin`) and signs it in as the person would: the one-time
+ * password, then `PERSON_PASSWORD`. Returns the person's own agent.
+ */
+export async function signedInPerson(
+  app: { app: Parameters<typeof supertest.agent>[0] },
+  admin: ReturnType<typeof supertest.agent>,
+  extra: Record<string, unknown> = {},
+  prefix = "p",
+): Promise<{ id: string; name: string; agent: ReturnType<typeof supertest.agent> }> {
+  const name = username(prefix);
+  const created = await admin.post("/api/v1/users").send({ username: name, displayName: "员工", ...extra });
+  assert.equal(created.status, 201, created.text);
+  const agent = supertest.agent(app.app);
+  await agent.post("/api/v1/auth/login").send({ username: name, password: created.body.oneTimePassword });
+  const changed = await agent
+    .post("/api/v1/auth/password")
+    .send({ currentPassword: created.body.oneTimePassword, newPassword: PERSON_PASSWORD });
+  assert.equal(changed.status, 204, changed.text);
+  return { id: created.body.user.id as string, name, agent };
+}
