@@ -249,6 +249,10 @@ test(
           await page.locator('[data-testid="approval-row"][data-action="scopedAdmin.grant"]').first().click();
           const drawer = page.getByTestId("approval-drawer");
           await drawer.getByTestId("approval-payload").waitFor();
+          // The approver reads names, with the ids that will be carried out beside them.
+          const payloadText = (await drawer.getByTestId("approval-payload").textContent()) ?? "";
+          assert.ok(payloadText.includes("档案局"), `the department by name: ${payloadText}`);
+          assert.ok(payloadText.includes(fixture.departmentId), "and its id");
           await settled(page);
           await page.screenshot({
             path: path.join(ARTIFACTS, locale === "en" ? "approvals.en.png" : "approvals.png"),

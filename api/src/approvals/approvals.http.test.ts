@@ -131,6 +131,31 @@ test("list and detail name who proposed and who decided (username and display na
   assert.deepEqual(names(await inList("cancelled", cancelled)), ["secadmin", "安全保密管理员", null, null]);
 });
 
+test("the ids a payload names come with their names (references), in the list and the detail", async () => {
+  type WithRefs = { id: string; payload: Record<string, string>; references: Record<string, string> };
+  const { userId, approvalId } = await propose("tp-referenced");
+  const detail = (await audit.get(`/api/v1/approvals/${approvalId}`)).body as WithRefs;
+  assert.equal(detail.payload.userId, userId);
+  assert.deepEqual(detail.references, { [userId]: "用户 tp-referenced (tp-referenced)", [B.id]: "财务处" });
+  const listed = ((await audit.get("/api/v1/approvals?status=pending&_end=200")).body as WithRefs[]).find(
+    (a) => a.id === approvalId,
+  );
+  assert.deepEqual(listed?.references, detail.references);
+
+  await requireTwoPersons(app, t, ["policy.publish"]);
+  const policy = await sec.post("/api/v1/policies").send({
+    name: "引用名称测试",
+    document: { rules: [{ effect: "allow", actions: ["read"], resource: "Document" }] },
+  });
+  assert.equal(policy.status, 201, policy.text);
+  const proposed = await sec.post(`/api/v1/policies/${policy.body.id}/publish`).send({ version: 1 });
+  assert.equal(proposed.status, 202, proposed.text);
+  const publish = (await audit.get(`/api/v1/approvals/${proposed.body.approvalId}`)).body as WithRefs;
+  assert.deepEqual(publish.references, { [policy.body.id]: "引用名称测试" });
+  assert.equal((await sec.post(`/api/v1/approvals/${proposed.body.approvalId}/cancel`)).status, 200);
+  await requireTwoPersons(app, t, ["scopedAdmin.grant"]);
+});
+
 test("execution fails when the target changed meanwhile: status failed with the reason, nothing else changes", async () => {
   const { userId, approvalId } = await propose("tp-became-admin");
   // Meanwhile the user was given an admin role: a scoped admin it can no longer be.

@@ -36,6 +36,11 @@ export const ApprovalSchema = z
     reason: z.string().nullable().describe("The decider's reason, or why execution failed"),
     expiresAt: z.string(),
     createdAt: z.string(),
+    references: z
+      .record(z.string(), z.string())
+      .describe(
+        "Names for the ids in the payload (userId, departmentId, policyId), as of now; an id whose row is gone is absent",
+      ),
   })
   .openapi("Approval");
 export type ApprovalDto = z.infer<typeof ApprovalSchema>;

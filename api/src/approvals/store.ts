@@ -53,7 +53,7 @@ type Row = {
   created_at: Date;
 };
 
-function toDto(r: Row): ApprovalDto {
+function toDto(r: Row): Omit<ApprovalDto, "references"> {
   return {
     id: r.id,
     action: r.action,
@@ -73,6 +73,71 @@ function toDto(r: Row): ApprovalDto {
     expiresAt: r.expires_at.toISOString(),
     createdAt: r.created_at.toISOString(),
   };
+}
+
+/** The payload fields that name rows of the tenant, and where their names come from. */
+const REFERENCE_FIELDS = ["userId", "departmentId", "policyId"] as const;
+
+/**
+ * Adds the names of the users, departments and policies a payload names by id (three queries for a
+ * whole page, scoped to the tenant), so the proposal reads "li.na (李娜)" rather than a UUID.
+ */
+async function withReferences(
+  db: DbOrTx,
+  tenantId: string,
+  dtos: Omit<ApprovalDto, "references">[],
+): Promise<ApprovalDto[]> {
+  const ids = (field: (typeof REFERENCE_FIELDS)[number]) => [
+    ...new Set(dtos.map((d) => d.payload[field]).filter((v): v is string => typeof v === "string" && UUID.test(v))),
+  ];
+  const [users, departments, policies] = await Promise.all([
+    lookup(ids("userId"), (list) =>
+      db
+        .selectFrom("users")
+        .select(["id", "username", "display_name"])
+        .where("tenant_id", "=", tenantId)
+        .where("id", "in", list)
+        .execute()
+        .then((rows) => rows.map((r) => [r.id, `${r.display_name} (${r.username})`] as const)),
+    ),
+    lookup(ids("departmentId"), (list) =>
+      db
+        .selectFrom("departments")
+        .select(["id", "name"])
+        .where("tenant_id", "=", tenantId)
+        .where("id", "in", list)
+        .execute()
+        .then((rows) => rows.map((r) => [r.id, r.name] as const)),
+    ),
+    lookup(ids("policyId"), (list) =>
+      db
+        .selectFrom("policies")
+        .select(["id", "name"])
+        .where("tenant_id", "=", tenantId)
+        .where("id", "in", list)
+        .execute()
+        .then((rows) => rows.map((r) => [r.id, r.name] as const)),
+    ),
+  ]);
+  const names = new Map([...users, ...departments, ...policies]);
+  return dtos.map((d) => {
+    const references: Record<string, string> = {};
+    for (const field of REFERENCE_FIELDS) {
+      const id = d.payload[field];
+      const name = typeof id === "string" ? names.get(id) : undefined;
+      if (typeof id === "string" && name !== undefined) references[id] = name;
+    }
+    return { ...d, references };
+  });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function lookup(
+  ids: string[],
+  query: (ids: string[]) => Promise<(readonly [string, string])[]>,
+): Promise<(readonly [string, string])[]> {
+  return ids.length === 0 ? [] : query(ids);
 }
 
 /**
@@ -123,7 +188,7 @@ export async function getApproval(db: DbOrTx, tenantId: string, id: string, lock
     .select([...SELECT]);
   if (lock) q = q.forUpdate("a");
   const row = await q.executeTakeFirst();
-  return row ? toDto(row) : null;
+  return row ? ((await withReferences(db, tenantId, [toDto(row)]))[0] ?? null) : null;
 }
 
 export async function listApprovals(
@@ -150,7 +215,7 @@ export async function listApprovals(
       .execute(),
     q.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow(),
   ]);
-  return { total: Number(count.n), rows: rows.map(toDto) };
+  return { total: Number(count.n), rows: await withReferences(db, where.tenantId, rows.map(toDto)) };
 }
 
 /** Marks the tenant's pending proposals past their expiry as expired (one, with `id`); returns them. */

@@ -11,7 +11,7 @@ const mono = { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monos
  * Beijing time, lists as tags, nested objects as nested tables; anything deeper as indented JSON. The
  * approver must understand exactly what takes effect on approval, so nothing is hidden or summarised away.
  */
-export function PayloadView({ payload }: { payload: unknown }) {
+export function PayloadView({ payload, references = {} }: { payload: unknown; references?: Record<string, string> }) {
   const translate = useTranslate();
   const label = (key: string) => translate(`authz.payloadFields.${key}`, key);
 
@@ -20,6 +20,18 @@ export function PayloadView({ payload }: { payload: unknown }) {
     if (typeof item === "boolean") return translate(item ? "authz.common.yes" : "authz.common.no");
     if (typeof item === "number") return String(item);
     if (typeof item === "string") {
+      const name = references[item];
+      if (name !== undefined) {
+        // The name to read, the id beside it: what is carried out is the id.
+        return (
+          <span>
+            {name}{" "}
+            <Typography.Text type="secondary" style={{ ...mono, wordBreak: "break-all" }}>
+              {item}
+            </Typography.Text>
+          </span>
+        );
+      }
       return ISO_TIME.test(item) ? formatBeijingTime(item) : <span style={{ wordBreak: "break-all" }}>{item}</span>;
     }
     if (Array.isArray(item)) {

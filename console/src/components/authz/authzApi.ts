@@ -39,6 +39,8 @@ export interface Approval {
   id: string;
   action: string;
   payload: unknown;
+  /** Names of the users, departments and policies the payload names by id. */
+  references?: Record<string, string>;
   summary: string;
   status: ApprovalStatus;
   proposedBy: string;

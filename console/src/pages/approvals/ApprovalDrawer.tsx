@@ -140,7 +140,7 @@ export function ApprovalDrawer({ id, onClose, onDecided }: { id: string; onClose
           </Descriptions>
           {approval.summary && <Typography.Paragraph>{approval.summary}</Typography.Paragraph>}
           <Typography.Title level={5}>{translate("authz.approvals.payload")}</Typography.Title>
-          <PayloadView payload={approval.payload} />
+          <PayloadView payload={approval.payload} references={approval.references} />
           {pending && !mayDecide && !mayCancel && (
             <Typography.Paragraph type="secondary" style={{ marginTop: 16 }}>
               {translate("authz.approvals.otherRole")}
