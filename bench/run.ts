@@ -1,3 +1,4 @@
+import { benchAudit } from "./audit";
 import { benchAuthMe } from "./auth-me";
 import { benchAuthzCheck, benchInProcess } from "./authz";
 import { benchCrypto } from "./crypto";
@@ -10,3 +11,4 @@ await benchOrgSearch();
 benchInProcess();
 await benchAuthzCheck();
 benchCrypto();
+await benchAudit();

@@ -26,6 +26,7 @@ const EXPECTED: Record<Subject, Record<AdminRole, Partial<Record<Action, "*" | "
   ApiClient: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {} },
   Watermark: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {} },
   SensitiveWord: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {} },
+  CryptoKey: { sysadmin: {}, secadmin: { read: "*", create: "*" }, auditadmin: {} },
   AuditEvent: {
     sysadmin: {},
     secadmin: { read: "c", export: "c" },

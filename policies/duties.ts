@@ -33,6 +33,8 @@ export const DUTIES: Record<AdminRole, DutyRule[]> = {
   secadmin: [
     { action: CRUD, subject: ["Policy", "Grant", "SecuritySetting", "ApiClient", "Watermark", "SensitiveWord"] },
     { action: "read", subject: ["Dimension", "OrgUnit", "Post", "User"] },
+    // Starts a data-key rotation and follows its progress; key material never leaves the server.
+    { action: ["read", "create"], subject: "CryptoKey" },
     { action: ["read", "export"], subject: "AuditEvent", conditions: { actorRole: "auditadmin" } },
     { action: ["read", "create"], subject: "Approval" },
     decidedByOtherRole("secadmin"),

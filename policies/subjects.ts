@@ -26,6 +26,8 @@ export const SUBJECTS = [
   "ApiClient",
   "Watermark",
   "SensitiveWord",
+  // data keys under the KEK and their rotation (docs/crypto.md "Keys")
+  "CryptoKey",
   // audit admin (安全审计员)
   "AuditEvent",
   "ComplianceReport",

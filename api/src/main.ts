@@ -1,4 +1,6 @@
 import { ConfigError, loadConfig } from "./config";
+import { KeyError } from "./crypto/keys";
+import { CryptoProfileMismatchError } from "./crypto/profile";
 import { DatabaseUnreachableError } from "./db/connect";
 import { DataDirLockedError } from "./db/embedded";
 import { createLogger } from "./observability/logger";
@@ -42,7 +44,12 @@ async function main(): Promise<void> {
 /** Known start-up failures get one clear line and exit 1; no stack dump for an operator's mistake. */
 function fail(err: unknown): never {
   const known =
-    err instanceof ConfigError || err instanceof DatabaseUnreachableError || err instanceof DataDirLockedError;
+    err instanceof ConfigError ||
+    err instanceof DatabaseUnreachableError ||
+    err instanceof DataDirLockedError ||
+    // A missing, malformed or wrong KEK, or data keys of the other crypto profile.
+    err instanceof KeyError ||
+    err instanceof CryptoProfileMismatchError;
   process.stderr.write(`天枢 Tianshu failed to start / 启动失败: ${known ? (err as Error).message : String(err)}\n`);
   if (!known && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exit(1);

@@ -8,6 +8,7 @@ import { registerPolicyRoutes } from "./authz/policy-routes";
 import { registerSessionRoutes } from "./auth/sessions/routes";
 import { registerGrantRoutes } from "./grants/routes";
 import type { RouteTable } from "./http/route";
+import { registerKeyRoutes } from "./keys/routes";
 import { registerSettingsRoutes } from "./settings/routes";
 import { registerOrgRoutes } from "./orgs/routes";
 import { registerUserRoutes } from "./users/routes";
@@ -26,4 +27,5 @@ export function registerDomainRoutes(routes: RouteTable, deps: AppDeps): void {
   registerUserRoutes(routes, services.people);
   registerPolicyRoutes(routes, services.authzDomain.policies, services.authzDomain.simulator);
   registerPdpRoutes(routes, services.authz, services.authzDomain.apiClients);
+  if (services.keyRotations) registerKeyRoutes(routes, services.keyRotations);
 }

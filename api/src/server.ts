@@ -4,10 +4,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { createApp, type TianshuApp } from "./app";
+import { chainAlgorithmOf, setNewChainAlgorithm } from "./audit/chain";
+import { scheduleCheckpoints } from "./audit/checkpoint";
 import { type BootstrapResult, bootstrapPlatform } from "./bootstrap/admins";
 import type { Config } from "./config";
-import { loadKek } from "./crypto/keys";
+import { loadDataKeys } from "./crypto/data-keys";
+import { kekSource, loadKek } from "./crypto/keys";
+import { cryptoProfile } from "./crypto/profile";
 import { connectDatabase, type Database } from "./db/connect";
+import { startRotationWorker } from "./keys/rotation-worker";
 import { createServices } from "./services";
 import { scheduleErasure } from "./users/erasure";
 
@@ -27,17 +32,27 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   // Before the database: a missing or malformed key refuses the start with nothing touched.
   const kek = loadKek({ kek: config.kek, dataDir: config.dataDir, production: config.env === "production" });
+  // A new audit chain hashes with the profile's algorithm (an existing one keeps its own).
+  setNewChainAlgorithm(chainAlgorithmOf(config.cryptoProfile));
   const database = await connectDatabase(
     { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.poolMax, migrate: true },
     logger,
   );
   try {
+    // Data keys before anything is written: a KEK that does not unwrap them refuses the start here.
+    const dataKeys = await loadDataKeys({
+      db: database.db,
+      kek,
+      profile: cryptoProfile(config.cryptoProfile),
+      kekSource: kekSource(config),
+    });
     const bootstrap = await bootstrapPlatform(database.db, config.initPasswords, config.pbkdf2Iterations);
     const services = createServices({
       db: database.db,
       config,
       logger,
       kek,
+      dataKeys,
       platformTenantId: bootstrap.platformTenantId,
     });
     const tianshu = createApp({
@@ -58,6 +73,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const { port } = server.address() as AddressInfo;
     // 剩余信息保护: erase the personal data of deleted accounts once their retention has passed.
     const erasure = scheduleErasure(database.db, logger);
+    // Signed audit checkpoints every minute, and a last one on shutdown (docs/audit.md).
+    const checkpoints = scheduleCheckpoints(database.db, { kek, profile: cryptoProfile(config.cryptoProfile), logger });
+    // Key rotation: re-encrypts in the background; a job left by a crashed instance resumes here.
+    const rotation = startRotationWorker({
+      db: database.db,
+      fields: services.fields,
+      ring: dataKeys,
+      bus: services.authzDomain.bus,
+      logger,
+    });
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     let closing: Promise<void> | undefined;
     return {
@@ -68,12 +93,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       close() {
         closing ??= (async () => {
           erasure.stop();
+          await rotation.stop();
           const drained = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
           // In-flight requests get a bounded time to finish; then the stragglers are cut.
           const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
           await drained;
           clearTimeout(deadline);
+          await checkpoints.stop();
           await services.authzDomain.bus.close();
           await database.close();
         })();

@@ -7,9 +7,11 @@ import { createSessionService, type SessionService } from "./auth/sessions/servi
 import { type AuthzServices, createAuthzServices } from "./authz/services";
 import { PLATFORM_TENANT_CODE } from "./bootstrap/admins";
 import type { Config } from "./config";
+import type { DataKeyRing } from "./crypto/data-keys";
 import { createFieldCipher, type FieldCipher } from "./crypto/fields";
 import { cryptoProfile } from "./crypto/profile";
 import type { Bus } from "./db/bus";
+import { createKeyRotationService, DATA_KEYS_CHANNEL, type KeyRotationService } from "./keys/rotation";
 import type { Db } from "./db/pool";
 import { createSettingsService, type SettingsService } from "./settings/service";
 import { createGrantService, type GrantService } from "./grants/service";
@@ -26,6 +28,8 @@ export interface Services {
   /** Authored policies, simulator/diff, API clients and the cross-instance bus (api/src/authz/). */
   authzDomain: AuthzServices;
   fields: FieldCipher;
+  /** Data-key rotation; only with ServiceDeps.dataKeys (the re-encryption worker: server.ts). */
+  keyRotations: KeyRotationService | null;
   approvals: ApprovalService;
   grants: GrantService;
   orgs: OrgServices;
@@ -38,6 +42,11 @@ export interface ServiceDeps {
   logger: Logger;
   /** The key-encryption key, loaded by the caller (api/src/crypto/keys.ts). */
   kek: Buffer;
+  /**
+   * The data keys, loaded and unwrapped by the caller (crypto/data-keys.ts loadDataKeys) before the
+   * services exist, so that a wrong KEK stops the start early. Without them fields are sealed v2.
+   */
+  dataKeys?: DataKeyRing;
   platformTenantId: string;
   /** Cross-instance messages; by default LISTEN/NOTIFY on config.databaseUrl, in-process when embedded. */
   bus?: Bus;
@@ -45,7 +54,7 @@ export interface ServiceDeps {
 
 export function createServices(deps: ServiceDeps): Services {
   const { db, config } = deps;
-  const fields = createFieldCipher(deps.kek, cryptoProfile(config.cryptoProfile));
+  const fields = createFieldCipher(deps.kek, cryptoProfile(config.cryptoProfile), deps.dataKeys);
   const auth = createAuthService(db, config, PLATFORM_TENANT_CODE);
   const mfa = createMfaService(db, fields);
   const sessions = createSessionService(db);
@@ -67,5 +76,16 @@ export function createServices(deps: ServiceDeps): Services {
     pbkdf2Iterations: config.pbkdf2Iterations,
   });
   const people = createPeopleFromIdentity(db, fields, config.pbkdf2Iterations);
-  return { auth, mfa, sessions, settings, authz, authzDomain, fields, approvals, grants, orgs, people };
+  const keyRotations = deps.dataKeys ? keyRotationsFor(deps, deps.dataKeys, authzDomain.bus) : null;
+  return { auth, mfa, sessions, settings, authz, authzDomain, fields, keyRotations, approvals, grants, orgs, people };
+}
+
+/** Rotation, and every instance learning of a new data key (or of missed messages) through the bus. */
+function keyRotationsFor(deps: ServiceDeps, ring: DataKeyRing, bus: Bus): KeyRotationService {
+  const refresh = () =>
+    ring.refresh().catch((err: unknown) => deps.logger.error({ err }, "reloading data keys failed"));
+  bus.subscribe(DATA_KEYS_CHANNEL, () => void refresh());
+  bus.onResync(() => void refresh());
+  const profile = cryptoProfile(deps.config.cryptoProfile);
+  return createKeyRotationService({ db: deps.db, kek: deps.kek, profile, ring, bus });
 }

@@ -3,7 +3,9 @@ import supertest from "supertest";
 import { createApp, type TianshuApp } from "../../api/src/app";
 import { bootstrapPlatform } from "../../api/src/bootstrap/admins";
 import { type Config, loadConfig } from "../../api/src/config";
+import { loadDataKeys } from "../../api/src/crypto/data-keys";
 import { parseKek } from "../../api/src/crypto/keys";
+import { cryptoProfile } from "../../api/src/crypto/profile";
 import { createServices, type Services } from "../../api/src/services";
 import type { AdminRole } from "../../policies/subjects";
 import { silentLogger, type TestDatabase, testDatabase } from "./db";
@@ -44,13 +46,22 @@ export async function startTestApp(
   const config = loadConfig({ TIANSHU_AUTH_RATE_LIMIT: "1000", TIANSHU_PBKDF2_ITERATIONS: "100000", ...env });
   // With `database`, a second API instance on the same database (as behind a load balancer).
   const database = opts.database ?? (await testDatabase({ proxy: opts.proxy }));
+  const kek = parseKek(TEST_KEK);
+  // As in server.ts: the data keys (version 1 created on a fresh database) before the services.
+  const dataKeys = await loadDataKeys({
+    db: database.db,
+    kek,
+    profile: cryptoProfile(config.cryptoProfile),
+    kekSource: "TIANSHU_KEK",
+  });
   const bootstrap = await bootstrapPlatform(database.db, INIT_PASSWORDS, config.pbkdf2Iterations);
   const logger = opts.logger ?? silentLogger;
   const services = createServices({
     db: database.db,
     config,
     logger,
-    kek: parseKek(TEST_KEK),
+    kek,
+    dataKeys,
     platformTenantId: bootstrap.platformTenantId,
   });
   const tianshu = createApp({

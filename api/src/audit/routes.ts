@@ -3,8 +3,10 @@ import type { Db } from "../db/pool";
 import { pageOf, setTotal, TOTAL_COUNT_HEADER } from "../http/list";
 import type { RouteTable } from "../http/route";
 import { z } from "../http/zod";
-import { AuditEventSchema, AuditListQuery } from "./schemas";
+import { actorOf, record } from "./record";
+import { AuditEventSchema, AuditListQuery, AuditVerifyReportSchema } from "./schemas";
 import { AUDIT_EVENT_COLUMNS, listAuditEvents } from "./store";
+import { verifyAuditChain } from "./verify";
 
 export function registerAuditRoutes(routes: RouteTable, db: Db, platformTenantId: string): void {
   routes.add({
@@ -35,6 +37,35 @@ export function registerAuditRoutes(routes: RouteTable, db: Db, platformTenantId
       );
       setTotal(res, total);
       return rows;
+    },
+  });
+
+  routes.add({
+    method: "get",
+    path: "/api/v1/audit/verify",
+    operationId: "verifyAuditChain",
+    summary: "Recompute the audit hash chain and check the signed checkpoints; the first break is reported",
+    tags: ["audit"],
+    access: { ability: { action: "verify", subject: "AuditEvent" } },
+    response: {
+      status: 200,
+      description: "The verification report (200 also when the chain is broken)",
+      schema: AuditVerifyReportSchema,
+    },
+    async handler({ ctx }) {
+      const report = await verifyAuditChain(db);
+      // A verification is itself an audited event; a broken chain is recorded as a failure.
+      await record(db, {
+        ...actorOf(ctx),
+        action: "audit.verify",
+        result: report.ok ? "success" : "failure",
+        detail: {
+          eventsChecked: report.eventsChecked,
+          headSeq: report.headSeq,
+          finding: report.finding ? { kind: report.finding.kind, seq: report.finding.seq } : null,
+        },
+      });
+      return report;
     },
   });
 }

@@ -23,3 +23,31 @@ export const AuditEventSchema = z
   })
   .openapi("AuditEvent");
 export type AuditEventDto = z.infer<typeof AuditEventSchema>;
+
+export const AuditVerifyReportSchema = z
+  .object({
+    ok: z.boolean().describe("True when the chain and every checkpoint verified"),
+    algorithm: z.enum(["SM3", "SHA-256"]).nullable().describe("The chain's hash; null before the first chained event"),
+    genesisSeq: z.string().describe("Events at or below this seq predate the chain and are not covered"),
+    preChainEvents: z.number().int(),
+    headSeq: z.string().describe("The chain head when verification started"),
+    eventsChecked: z.number().int(),
+    checkpointsChecked: z.number().int(),
+    lastCheckpointSeq: z.string().nullable(),
+    finding: z
+      .object({
+        kind: z.enum([
+          "modified",
+          "deleted",
+          "inserted",
+          "reordered",
+          "bad_checkpoint_signature",
+          "checkpoint_mismatch",
+        ]),
+        seq: z.string().describe("The first sequence number where the chain is broken"),
+        message: z.string(),
+      })
+      .nullable(),
+    durationMs: z.number().int(),
+  })
+  .openapi("AuditVerifyReport");

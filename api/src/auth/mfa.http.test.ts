@@ -62,7 +62,7 @@ describe("TOTP for an admin (mandatory), from first sign-in on", () => {
       .select("secret")
       .where("user_id", "=", userId)
       .executeTakeFirstOrThrow();
-    assert.match(stored.secret, /^v2\./, "sealed with the field cipher");
+    assert.match(stored.secret, /^v3\./, "sealed with the field cipher");
     assert.ok(!stored.secret.includes(secret));
     assert.equal(app.services.fields.open(stored.secret, `mfa_factors.secret:${userId}`), secret);
 

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { test } from "node:test";
+import { dataKeyRing } from "./data-keys";
 import { createFieldCipher, maskEmail, maskPhone } from "./fields";
-import { CryptoProfileMismatchError, intlProfile, SEAL_TAGS } from "./profile";
+import { CryptoProfileMismatchError, gmProfile, intlProfile, SEAL_TAGS } from "./profile";
 import { IntegrityError } from "./sm";
 
 const kek = crypto.randomBytes(32);
@@ -81,4 +82,41 @@ test("masking", () => {
   assert.equal(maskPhone("13812341234"), "138****1234");
   assert.equal(maskPhone("123"), "**3");
   assert.equal(maskEmail("zhang.san@example.cn"), "z***@example.cn");
+});
+
+/** Fixed data keys (no database): version → random key, `active` the one that seals. */
+function dataKeys(versions: number[], active: number, profile = gmProfile) {
+  return versions.map((version) => ({
+    version,
+    purpose: "fields" as const,
+    state: version === active ? ("active" as const) : ("retiring" as const),
+    sealing: profile.sealingKey(crypto.randomBytes(32), "fields"),
+  }));
+}
+
+test("with data keys: v3.<version>. values, v1/v2 still open, reseal moves values to the active key", () => {
+  const keys = dataKeys([1, 2], 1);
+  const v1Only = createFieldCipher(kek, gmProfile, dataKeyRing(keys.slice(0, 1)));
+  const both = createFieldCipher(
+    kek,
+    gmProfile,
+    dataKeyRing(keys.map((k) => ({ ...k, state: k.version === 2 ? ("active" as const) : ("retiring" as const) }))),
+  );
+  const old = v1Only.seal("13812341234", "users.phone:u1");
+  assert.match(old, /^v3\.1\.[A-Za-z0-9_-]+$/);
+  assert.equal(both.open(old, "users.phone:u1"), "13812341234", "the retiring key still opens");
+  assert.throws(() => both.open(old, "users.phone:u2"), IntegrityError, "still bound to its place");
+  // The version in the prefix picks the key: pointing it at another key fails the integrity check.
+  assert.throws(() => both.open(old.replace(/^v3\.1\./, "v3.2."), "users.phone:u1"), IntegrityError);
+  assert.throws(() => v1Only.open(both.seal("x", "p"), "p"), /data key version 2, which is not loaded/);
+
+  const moved = both.reseal(old, "users.phone:u1");
+  assert.match(moved ?? "", /^v3\.2\./);
+  assert.equal(both.open(moved as string, "users.phone:u1"), "13812341234");
+  assert.equal(both.reseal(moved as string, "users.phone:u1"), null, "already under the active key");
+  // Pre-data-key values open and are resealed too.
+  const v2 = createFieldCipher(kek).seal("a@b.cn", "users.email:u1");
+  assert.match(both.reseal(v2, "users.email:u1") ?? "", /^v3\.2\./);
+  // The blind index does not depend on the data keys.
+  assert.equal(both.blindIndex("phone", "1"), createFieldCipher(kek).blindIndex("phone", "1"));
 });

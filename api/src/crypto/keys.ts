@@ -5,7 +5,7 @@ import path from "node:path";
 /**
  * The key-encryption key (KEK): from TIANSHU_KEK (32 bytes, hex or base64), or — outside production —
  * a 0600 file under the data directory, generated on first start (ARCHITECTURE §4.7).
- * Versioned data keys wrapped by the KEK, and rotation, arrive with the audit/crypto issue.
+ * The KEK only wraps the versioned data keys (data-keys.ts); field values are sealed with those.
  */
 export class KeyError extends Error {}
 
@@ -16,7 +16,7 @@ export function loadKek(opts: { kek: string | undefined; dataDir: string; produc
   if (opts.production) {
     throw new KeyError("TIANSHU_KEK must be set in production / 生产环境必须设置 TIANSHU_KEK");
   }
-  const file = path.join(opts.dataDir, "keys", "kek");
+  const file = kekFile(opts.dataDir);
   if (fs.existsSync(file)) {
     const mode = fs.statSync(file).mode & 0o777;
     if (mode & 0o077) throw new KeyError(`${file} must not be readable by others (chmod 600) / 密钥文件权限过宽`);
@@ -28,6 +28,13 @@ export function loadKek(opts: { kek: string | undefined; dataDir: string; produc
   fs.writeFileSync(file, `${kek.toString("hex")}\n`, { mode: 0o600, flag: "wx" });
   return kek;
 }
+
+/** Where loadKek takes the KEK from with these options, for messages: "TIANSHU_KEK" or the key file. */
+export function kekSource(opts: { kek: string | undefined; dataDir: string }): string {
+  return opts.kek ? "TIANSHU_KEK" : `the key file ${kekFile(opts.dataDir)}`;
+}
+
+const kekFile = (dataDir: string) => path.join(dataDir, "keys", "kek");
 
 export function parseKek(text: string): Buffer {
   const trimmed = text.trim();

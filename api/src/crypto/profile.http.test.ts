@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import type supertest from "supertest";
 import { startTestApp, type TestApp, TEST_KEK } from "../../../test/support/app";
 import { username } from "../users/test-fixtures";
 import { parseKek } from "./keys";
+import { type DataKey, dataKeyRing } from "./data-keys";
 import { createFieldCipher } from "./fields";
-import { CryptoProfileMismatchError, SEAL_TAGS } from "./profile";
+import { CryptoProfileMismatchError, gmProfile, SEAL_TAGS } from "./profile";
 
 /**
  * TIANSHU_CRYPTO_PROFILE=intl reaches the field cipher through createServices: personal data is
@@ -37,10 +39,16 @@ test("intl profile: personal data sealed with the intl tag, searchable, readable
     .where("id", "=", id)
     .executeTakeFirstOrThrow();
   const sealed = row.phone_enc as string;
-  assert.match(sealed, /^v2\./);
-  assert.equal(Buffer.from(sealed.slice(3), "base64url")[0], SEAL_TAGS.intl, "AES-256-GCM tag byte");
-  // The same KEK under gm: the value is recognised and refused by name, and the index differs.
-  const gm = createFieldCipher(parseKek(TEST_KEK));
+  assert.match(sealed, /^v3\.1\./, "sealed under data key version 1");
+  assert.equal(Buffer.from(sealed.slice(5), "base64url")[0], SEAL_TAGS.intl, "AES-256-GCM tag byte");
+  // A gm cipher (same KEK, a gm data key 1): the value is recognised and refused by name, and the index differs.
+  const gmKey = {
+    version: 1,
+    purpose: "fields",
+    state: "active",
+    sealing: gmProfile.sealingKey(randomBytes(32), "fields"),
+  };
+  const gm = createFieldCipher(parseKek(TEST_KEK), gmProfile, dataKeyRing([gmKey as DataKey]));
   assert.throws(() => gm.open(sealed, `users.phone:${id}`), CryptoProfileMismatchError);
   assert.notEqual(row.phone_bidx, gm.blindIndex("phone", "13912345678"));
 

@@ -27,12 +27,19 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     "id tenant_id action payload summary status proposed_by proposer_role decided_by decider_role decided_at reason expires_at created_at",
   ),
   audit_events: cols(
-    "seq occurred_at tenant_id actor_id actor_name actor_role action target_type target_id result detail ip user_agent request_id",
+    "seq occurred_at tenant_id actor_id actor_name actor_role action target_type target_id result detail ip user_agent request_id prev_hash hash",
   ),
+  audit_chain_head: cols("id seq hash hash_alg genesis_seq updated_at"),
+  audit_checkpoints: cols("id seq hash hash_alg signed_at key_id signature"),
+  audit_signing_keys: cols("id algorithm public_key sealed_private_key created_at"),
+  data_keys: cols("id version purpose wrapped_key state created_at"),
   departments: cols(
     "id tenant_id dimension_id parent_id path name code name_pinyin name_initials sort_order status merged_into version created_at updated_at",
   ),
   dimensions: cols("id tenant_id code name kind sort_order version created_at updated_at"),
+  key_rotations: cols(
+    "id tenant_id started_by purpose from_version to_version state step cursor_id pass total done batches error created_at updated_at finished_at",
+  ),
   memberships: cols("id tenant_id user_id department_id dimension_id is_primary post_id title sort_order created_at"),
   mfa_challenges: cols("id session_id nonce expires_at used_at"),
   mfa_factors: cols("id tenant_id user_id kind label secret confirmed_at last_step created_at"),

@@ -88,6 +88,37 @@ export interface AuditEventsTable {
   ip: string | null;
   user_agent: string | null;
   request_id: string | null;
+  // 0008 audit chain: NULL on rows that predate the chain (api/src/audit/chain.ts).
+  prev_hash: ColumnType<Buffer | null, Buffer | undefined, never>;
+  hash: ColumnType<Buffer | null, Buffer | undefined, never>;
+}
+
+// ---- 0008 audit chain ----
+export interface AuditChainHeadTable {
+  id: ColumnType<boolean, never, never>;
+  seq: ColumnType<string, string, string>;
+  hash: Buffer;
+  hash_alg: "SM3" | "SHA-256" | null;
+  genesis_seq: ColumnType<string, never, never>;
+  updated_at: Timestamp;
+}
+
+export interface AuditSigningKeysTable {
+  id: string;
+  algorithm: "SM2" | "Ed25519";
+  public_key: string;
+  sealed_private_key: Buffer;
+  created_at: Timestamp;
+}
+
+export interface AuditCheckpointsTable {
+  id: Generated<string>;
+  seq: ColumnType<string, string, never>;
+  hash: Buffer;
+  hash_alg: "SM3" | "SHA-256";
+  signed_at: ColumnType<Date, string, never>;
+  key_id: string;
+  signature: Buffer;
 }
 
 export interface RateLimitHitsTable {
@@ -283,12 +314,46 @@ export interface ApiClientsTable {
   revoked_at: Date | null;
 }
 
+/** Versioned data keys, each wrapped by the KEK (migrations/0009, api/src/crypto/data-keys.ts). */
+export interface DataKeysTable {
+  id: Generated<string>;
+  version: number;
+  purpose: "fields";
+  wrapped_key: string;
+  state: Generated<"active" | "retiring" | "retired">;
+  created_at: Timestamp;
+}
+
+/** One data-key rotation and the re-encryption worker's progress (migrations/0009, api/src/keys/). */
+export interface KeyRotationsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  started_by: string | null;
+  purpose: "fields";
+  from_version: number;
+  to_version: number;
+  state: Generated<"running" | "done" | "failed">;
+  step: Generated<string>;
+  cursor_id: string | null;
+  pass: Generated<number>;
+  total: number;
+  done: Generated<number>;
+  batches: Generated<number>;
+  error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Date | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
   role_assignments: RoleAssignmentsTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
+  audit_chain_head: AuditChainHeadTable;
+  audit_signing_keys: AuditSigningKeysTable;
+  audit_checkpoints: AuditCheckpointsTable;
   rate_limit_hits: RateLimitHitsTable;
   password_history: PasswordHistoryTable;
   security_settings: SecuritySettingsTable;
@@ -306,4 +371,6 @@ export interface Database {
   policy_generations: PolicyGenerationsTable;
   approvals: ApprovalsTable;
   api_clients: ApiClientsTable;
+  data_keys: DataKeysTable;
+  key_rotations: KeyRotationsTable;
 }

@@ -48,7 +48,7 @@ test("create: 201 with a one-time password once, personal data sealed and masked
   assert.equal(res.headers.etag, `"${user.version}"`);
 
   const row = await app.database.db.selectFrom("users").selectAll().where("id", "=", user.id).executeTakeFirstOrThrow();
-  assert.ok(row.phone_enc?.startsWith("v2."), "phone encrypted at rest");
+  assert.ok(row.phone_enc?.startsWith("v3."), "phone encrypted at rest");
   assert.ok(!JSON.stringify(row).includes("13812345678"), "no clear phone anywhere in the row");
   assert.equal(row.phone_bidx, app.services.fields.blindIndex("phone", "13812345678"));
   assert.equal(row.phone_last4, "5678");

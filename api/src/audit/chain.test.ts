@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { canonicalEvent, canonicalJson, chainHash, type ChainedFields, GENESIS_HASH, normaliseDetail } from "./chain";
+
+const event: ChainedFields = {
+  seq: "42",
+  occurredAt: "2026-11-26T00:53:36.123456Z",
+  tenantId: null,
+  actorId: null,
+  actorName: "张三",
+  actorRole: "sysadmin",
+  action: "user.create",
+  targetType: "User",
+  targetId: "u-1",
+  result: "success",
+  detail: { b: 1, a: { d: [3, { z: null, y: "x" }], c: true } },
+  ip: null,
+  userAgent: null,
+  requestId: "r-1",
+};
+
+test("canonical form: fixed field order, explicit nulls, keys sorted at every depth, no whitespace", () => {
+  assert.equal(
+    canonicalEvent(event),
+    '["tianshu.audit.v1","42","2026-11-26T00:53:36.123456Z",null,null,"张三","sysadmin","user.create","User","u-1",' +
+      '"success",{"a":{"c":true,"d":[3,{"y":"x","z":null}]},"b":1},null,null,"r-1"]',
+  );
+});
+
+test("canonical JSON does not depend on the order keys were written in", () => {
+  assert.equal(canonicalJson({ b: 2, a: 1 }), canonicalJson({ a: 1, b: 2 }));
+  assert.equal(canonicalJson({ é: 1, e: 2, E: 3 }), '{"E":3,"e":2,"é":1}');
+});
+
+test("detail is normalised as jsonb will hold it: undefined dropped, dates as strings", () => {
+  const d = normaliseDetail({ gone: undefined, at: new Date("2026-01-01T00:00:00Z"), n: 1e21 });
+  assert.deepEqual(d, { at: "2026-01-01T00:00:00.000Z", n: 1e21 });
+  assert.deepEqual(normaliseDetail(undefined), {});
+});
+
+test("every field is bound by the hash, and so is the previous hash", () => {
+  const base = chainHash("SM3", GENESIS_HASH, event);
+  assert.equal(base.length, 32);
+  assert.notDeepEqual(chainHash("SM3", GENESIS_HASH, { ...event, actorName: "李四" }), base);
+  assert.notDeepEqual(chainHash("SM3", GENESIS_HASH, { ...event, seq: "43" }), base);
+  assert.notDeepEqual(chainHash("SM3", GENESIS_HASH, { ...event, ip: "" }), base, "null and empty differ");
+  assert.notDeepEqual(chainHash("SM3", Buffer.alloc(32, 1), event), base);
+  assert.notDeepEqual(chainHash("SHA-256", GENESIS_HASH, event), base, "the profile's hash is used");
+  assert.deepEqual(chainHash("SM3", GENESIS_HASH, { ...event }), base, "deterministic");
+});
