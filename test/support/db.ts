@@ -54,7 +54,7 @@ function embeddedUrl(embedded: EmbeddedDatabase): string {
 async function embeddedFromTemplate(): Promise<TestDatabase> {
   const embedded = await startEmbedded(null, { loadDataDir: await embeddedTemplate() });
   const database = await connectDatabase(
-    { databaseUrl: embeddedUrl(embedded), dataDir: null, poolMax: 5, migrate: false },
+    { databaseUrl: embeddedUrl(embedded), dataDir: null, poolMax: 5, migrate: false, embeddedSocket: true },
     silentLogger,
   );
   return {
@@ -116,7 +116,7 @@ async function proxiedDatabase(): Promise<TestDatabase> {
   relayed.port = String(proxy.port);
   const viaProxy = relayed.toString();
   const database = await connectDatabase(
-    { databaseUrl: viaProxy, dataDir: null, poolMax: 5, migrate: false },
+    { databaseUrl: viaProxy, dataDir: null, poolMax: 5, migrate: false, embeddedSocket: embedded !== null },
     silentLogger,
   );
   return {

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Logger } from "pino";
-import { type EmbeddedDatabase, startEmbedded } from "./embedded";
+import { EMBEDDED_POOL_MAX, type EmbeddedDatabase, startEmbedded } from "./embedded";
 import { expectedMigrations, migrateUp, pendingMigrations } from "./migrate";
 import { type DatabaseHandle, openDatabase } from "./pool";
 
@@ -18,14 +18,27 @@ export class DatabaseUnreachableError extends Error {}
  * dataDir when it is unset. Verifies the connection, applies migrations and prepares partitions.
  */
 export async function connectDatabase(
-  opts: { databaseUrl: string | undefined; dataDir: string | null; poolMax: number; migrate: boolean },
+  opts: {
+    databaseUrl: string | undefined;
+    dataDir: string | null;
+    poolMax: number;
+    migrate: boolean;
+    /** The URL is an embedded database's socket (test support): use it as the embedded default does. */
+    embeddedSocket?: boolean;
+  },
   logger: Logger,
 ): Promise<Database> {
   let embedded: EmbeddedDatabase | null = null;
   if (!opts.databaseUrl) embedded = await startEmbedded(opts.dataDir);
   const target = opts.databaseUrl ?? (embedded as EmbeddedDatabase).connection;
-  const handle = openDatabase(target, opts.poolMax, (err) =>
-    logger.warn({ err: err.message }, "database client error"),
+  const single = embedded !== null || opts.embeddedSocket === true;
+  // Embedded: one connection (EMBEDDED_POOL_MAX says why); waiting for it is queueing behind the
+  // statement before, not an outage, so it may take as long as that statement.
+  const handle = openDatabase(
+    target,
+    single ? EMBEDDED_POOL_MAX : opts.poolMax,
+    (err) => logger.warn({ err: err.message }, "database client error"),
+    single ? 120_000 : 3_000,
   );
   const close = async () => {
     await handle.close();

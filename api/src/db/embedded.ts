@@ -5,6 +5,16 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import type pg from "pg";
 
 /**
+ * The pool talks to embedded PGlite over one connection. pglite-socket multiplexes every connection
+ * onto PGlite's single backend and keeps one connection's messages together only inside a
+ * transaction: two plain parameterised queries sent at once on two connections interleave their
+ * Parse/Bind/Execute messages and can get each other's rows (electric-sql/pglite#1046, #977; seen
+ * here as an approval naming a department "undefined (undefined)" and a one-time password lost in
+ * the browser tests). PGlite runs one statement at a time anyway, so one connection costs nothing.
+ */
+export const EMBEDDED_POOL_MAX = 1;
+
+/**
  * Embedded PostgreSQL (PGlite, WASM) served on a local socket so the app talks `pg` exactly as it
  * does to a server. All pool connections share one backend session (ARCHITECTURE §4, embedded facts):
  * the embedded default is single-process by construction, which the lock file below enforces.

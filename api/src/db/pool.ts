@@ -15,13 +15,18 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function openDatabase(target: ConnectionTarget, poolMax: number, onError: (err: Error) => void): DatabaseHandle {
+export function openDatabase(
+  target: ConnectionTarget,
+  poolMax: number,
+  onError: (err: Error) => void,
+  connectionTimeoutMillis = 3_000,
+): DatabaseHandle {
   const base = typeof target === "string" ? { connectionString: target } : target;
   const pool = new pg.Pool({
     ...base,
     max: poolMax,
     // Fail fast when the database is gone, so requests answer 503 instead of hanging.
-    connectionTimeoutMillis: 3_000,
+    connectionTimeoutMillis,
     idleTimeoutMillis: 30_000,
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.

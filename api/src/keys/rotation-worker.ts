@@ -121,13 +121,7 @@ export function createRotationWorker(deps: RotationWorkerDeps): RotationWorker {
             // Nothing is sealed under the old keys any more; they stay stored (wrapped) but unused.
             await tx.updateTable("data_keys").set({ state: "retired" }).where("state", "=", "retiring").execute();
             await record(tx, {
-              tenantId: job.tenant_id,
-              actorId: null,
-              actorName: "system:key-rotation",
-              actorRole: null,
-              action: "crypto.keyRotation.finish",
-              targetType: "KeyRotation",
-              targetId: job.id,
+              ...finishEvent(job.tenant_id, job.id),
               result: "success",
               detail: {
                 fromVersion: job.from_version,
@@ -151,6 +145,19 @@ export function createRotationWorker(deps: RotationWorkerDeps): RotationWorker {
   };
 }
 
+/** The end of a rotation job, in the audit log: the system's act, not a person's. */
+function finishEvent(tenantId: string | null, jobId: string) {
+  return {
+    tenantId,
+    actorId: null,
+    actorName: "system:key-rotation",
+    actorRole: null,
+    action: "crypto.keyRotation.finish",
+    targetType: "KeyRotation",
+    targetId: jobId,
+  };
+}
+
 /** Errors of the data itself (integrity, unknown key, endless stragglers), not of the database. */
 function isDataError(err: unknown): err is Error {
   return err instanceof IntegrityError || err instanceof CryptoProfileMismatchError || err instanceof StragglersError;
@@ -166,13 +173,7 @@ async function failJob(db: Db, message: string): Promise<void> {
       .executeTakeFirst();
     if (!job) return;
     await record(tx, {
-      tenantId: job.tenant_id,
-      actorId: null,
-      actorName: "system:key-rotation",
-      actorRole: null,
-      action: "crypto.keyRotation.finish",
-      targetType: "KeyRotation",
-      targetId: job.id,
+      ...finishEvent(job.tenant_id, job.id),
       result: "failure",
       detail: { fromVersion: job.from_version, toVersion: job.to_version, error: message.slice(0, 500) },
     });
