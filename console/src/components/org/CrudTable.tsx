@@ -1,4 +1,3 @@
-import { buttonTestId } from "./testIds";
 import { DeleteOutlined, EditOutlined, PlusOutlined } from "@ant-design/icons";
 import { useTable } from "@refinedev/antd";
 import { type BaseRecord, useTranslate } from "@refinedev/core";
@@ -15,6 +14,7 @@ import type { ConsoleResource } from "../../resources";
 import { ifMatch } from "./orgApi";
 import { ProblemAlert } from "./ProblemAlert";
 import { useCan } from "./useCan";
+import { useConfirmedAction } from "../useConfirmedAction";
 
 export interface VersionedRecord extends BaseRecord {
   id: string;
@@ -47,7 +47,7 @@ export function CrudTable<T extends VersionedRecord, V extends object>({
 }) {
   const translate = useTranslate();
   const can = useCan();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
   const [form] = Form.useForm<V>();
   const [editing, setEditing] = useState<{ record?: T } | undefined>();
   const [error, setError] = useState<unknown>();
@@ -57,6 +57,7 @@ export function CrudTable<T extends VersionedRecord, V extends object>({
     sorters: { initial: [{ field: sortField, order: "asc" }] },
     syncWithLocation: false,
   });
+  const confirm = useConfirmedAction(setError, tableQuery.refetch);
   const path = (record: T) => `/${resource.apiPath}/${encodeURIComponent(record.id)}`;
 
   const save = async (values: V) => {
@@ -79,20 +80,11 @@ export function CrudTable<T extends VersionedRecord, V extends object>({
   };
 
   const remove = (record: T) =>
-    modal.confirm({
+    confirm({
       title: translate("org.common.confirmDelete", { name: record.name }),
-      okType: "danger",
-      okButtonProps: buttonTestId("confirm-ok"),
-      onOk: async () => {
-        setError(undefined);
-        try {
-          await apiRequest(path(record), { method: "DELETE", headers: ifMatch(record.version) });
-          message.success(translate("org.common.deleted", { name: record.name }));
-        } catch (caught) {
-          setError(caught);
-        }
-        void tableQuery.refetch();
-      },
+      danger: true,
+      run: () => apiRequest(path(record), { method: "DELETE", headers: ifMatch(record.version) }),
+      success: translate("org.common.deleted", { name: record.name }),
     });
 
   const open = (record?: T) => {

@@ -1,8 +1,7 @@
-import { buttonTestId } from "../../components/org/testIds";
 import { PlusOutlined } from "@ant-design/icons";
 import { useTable } from "@refinedev/antd";
 import { useTranslate } from "@refinedev/core";
-import { App, Button, Card, Checkbox, Form, Input, Space, Table, Tag } from "antd";
+import { Button, Card, Checkbox, Form, Input, Space, Table, Tag } from "antd";
 import { useState } from "react";
 import type { ApiError } from "../../api/ApiError";
 import { apiRequest } from "../../api/http";
@@ -13,6 +12,7 @@ import { OneTimeSecret } from "../../components/org/OneTimeSecret";
 import { ProblemAlert } from "../../components/org/ProblemAlert";
 import { useCan } from "../../components/org/useCan";
 import { withTotal } from "../../components/tablePagination";
+import { useConfirmedAction } from "../../components/useConfirmedAction";
 import type { ConsoleResource } from "../../resources";
 import { formatBeijingTime } from "../../time";
 
@@ -35,7 +35,6 @@ const SCOPES = [
 export function ApiClientList({ resource }: { resource: ConsoleResource }) {
   const translate = useTranslate();
   const can = useCan();
-  const { message, modal } = App.useApp();
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState<unknown>();
   const [secret, setSecret] = useState<{ name: string; secret: string } | undefined>();
@@ -56,22 +55,14 @@ export function ApiClientList({ resource }: { resource: ConsoleResource }) {
     void tableQuery.refetch();
   };
 
+  const confirm = useConfirmedAction(setError, tableQuery.refetch);
   const revoke = (client: ApiClient) =>
-    modal.confirm({
+    confirm({
       title: translate("authz.clients.confirmRevoke", { name: client.name }),
       content: translate("authz.clients.revokeHint"),
-      okType: "danger",
-      okButtonProps: buttonTestId("confirm-ok"),
-      onOk: async () => {
-        setError(undefined);
-        try {
-          await apiRequest(`/api-clients/${encodeURIComponent(client.id)}`, { method: "DELETE" });
-          message.success(translate("authz.clients.revoked", { name: client.name }));
-        } catch (caught) {
-          setError(caught);
-        }
-        void tableQuery.refetch();
-      },
+      danger: true,
+      run: () => apiRequest(`/api-clients/${encodeURIComponent(client.id)}`, { method: "DELETE" }),
+      success: translate("authz.clients.revoked", { name: client.name }),
     });
 
   return (

@@ -1,4 +1,3 @@
-import { buttonTestId } from "../../components/org/testIds";
 import { PlusOutlined } from "@ant-design/icons";
 import { useTable } from "@refinedev/antd";
 import { useTranslate } from "@refinedev/core";
@@ -21,6 +20,7 @@ import { UserPicker } from "../../components/org/UserPicker";
 import { withTotal } from "../../components/tablePagination";
 import type { ConsoleResource } from "../../resources";
 import { formatBeijingTime } from "../../time";
+import { useConfirmedAction } from "../../components/useConfirmedAction";
 
 type StatusFilter = "active" | "expired" | "revoked" | "all";
 
@@ -41,7 +41,7 @@ const STATUS_COLORS: Record<ScopedAdmin["status"], string> = { active: "green", 
 export function ScopedAdminList({ resource }: { resource: ConsoleResource }) {
   const translate = useTranslate();
   const can = useCan();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
   const announcePending = usePendingNotice();
   const [status, setStatus] = useState<StatusFilter>("active");
   const [creating, setCreating] = useState(false);
@@ -56,6 +56,7 @@ export function ScopedAdminList({ resource }: { resource: ConsoleResource }) {
     filters: { permanent: [{ field: "status", operator: "eq", value: status }] },
     syncWithLocation: false,
   });
+  const confirm = useConfirmedAction(setError, tableQuery.refetch);
 
   const create = async (values: Values) => {
     const { data } = await apiRequest<unknown>("/scoped-admins", {
@@ -73,21 +74,12 @@ export function ScopedAdminList({ resource }: { resource: ConsoleResource }) {
   };
 
   const revoke = (grant: ScopedAdmin) =>
-    modal.confirm({
+    confirm({
       title: translate("authz.scoped.confirmRevoke", { user: grant.displayName, department: grant.departmentName }),
       content: translate("authz.scoped.revokeHint"),
-      okType: "danger",
-      okButtonProps: buttonTestId("confirm-ok"),
-      onOk: async () => {
-        setError(undefined);
-        try {
-          await apiRequest(`/scoped-admins/${encodeURIComponent(grant.id)}`, { method: "DELETE" });
-          message.success(translate("authz.scoped.revoked"));
-        } catch (caught) {
-          setError(caught);
-        }
-        void tableQuery.refetch();
-      },
+      danger: true,
+      run: () => apiRequest(`/scoped-admins/${encodeURIComponent(grant.id)}`, { method: "DELETE" }),
+      success: translate("authz.scoped.revoked"),
     });
 
   return (

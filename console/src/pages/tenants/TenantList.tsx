@@ -1,8 +1,7 @@
-import { buttonTestId } from "../../components/org/testIds";
 import { PlusOutlined } from "@ant-design/icons";
 import { useTable } from "@refinedev/antd";
 import { useTranslate } from "@refinedev/core";
-import { App, Button, Card, Form, Input, Space, Table, Tag } from "antd";
+import { Button, Card, Form, Input, Space, Table, Tag } from "antd";
 import { useState } from "react";
 import type { ApiError } from "../../api/ApiError";
 import { apiRequest } from "../../api/http";
@@ -15,6 +14,7 @@ import { useCan } from "../../components/org/useCan";
 import { withTotal } from "../../components/tablePagination";
 import type { ConsoleResource } from "../../resources";
 import { formatBeijingTime } from "../../time";
+import { useConfirmedAction } from "../../components/useConfirmedAction";
 
 interface CreateValues {
   code: string;
@@ -28,7 +28,6 @@ interface CreateValues {
 export function TenantList({ resource }: { resource: ConsoleResource }) {
   const translate = useTranslate();
   const can = useCan();
-  const { message, modal } = App.useApp();
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState<unknown>();
   const [secrets, setSecrets] = useState<SecretRow[] | undefined>();
@@ -39,6 +38,7 @@ export function TenantList({ resource }: { resource: ConsoleResource }) {
     sorters: { initial: [{ field: "createdAt", order: "asc" }] },
     syncWithLocation: false,
   });
+  const confirm = useConfirmedAction(setError, tableQuery.refetch);
 
   const create = async (values: CreateValues) => {
     const { data } = await apiRequest<{ tenant: Tenant; admins: TenantAdminPassword[] }>("/tenants", {
@@ -56,23 +56,15 @@ export function TenantList({ resource }: { resource: ConsoleResource }) {
   };
 
   const setEnabled = (tenant: Tenant, enable: boolean) =>
-    modal.confirm({
+    confirm({
       title: translate(enable ? "org.tenants.confirmEnable" : "org.tenants.confirmDisable", { name: tenant.name }),
       content: enable ? undefined : translate("org.tenants.disableHint"),
-      okButtonProps: buttonTestId("confirm-ok"),
-      onOk: async () => {
-        setError(undefined);
-        try {
-          await apiRequest(`/tenants/${encodeURIComponent(tenant.id)}/${enable ? "enable" : "disable"}`, {
-            method: "POST",
-            headers: ifMatch(tenant.version),
-          });
-          message.success(translate(enable ? "org.tenants.enabled" : "org.tenants.disabled", { name: tenant.name }));
-        } catch (caught) {
-          setError(caught);
-        }
-        void tableQuery.refetch();
-      },
+      run: () =>
+        apiRequest(`/tenants/${encodeURIComponent(tenant.id)}/${enable ? "enable" : "disable"}`, {
+          method: "POST",
+          headers: ifMatch(tenant.version),
+        }),
+      success: translate(enable ? "org.tenants.enabled" : "org.tenants.disabled", { name: tenant.name }),
     });
 
   return (
