@@ -24,23 +24,31 @@ const TAGS = ["users"];
 const ETAG = { etag: 'The version, e.g. "3"; send it back in If-Match' };
 
 /**
- * One lifecycle step, served as POST /api/v1/users/:id/<verb> with `update User`, an optional
- * If-Match and the same problems; only what it answers differs.
+ * One lifecycle step, served as POST /api/v1/users/:id/<verb> with `update User` and If-Match
+ * (optional unless the step requires it: 428); only what it answers differs.
  */
 interface LifecycleStep {
   verb: string;
   operationId: string;
   summary: string;
+  /** Beyond 404 and 409: 428 where If-Match is required. */
+  requiresIfMatch?: boolean;
   response: { description: string; schema: z.ZodType; headers?: Record<string, string> };
   run(ctx: RequestContext, id: string, ifMatch: string | undefined, res: Response): Promise<unknown>;
 }
 
 function lifecycleSteps(lifecycle: People["lifecycle"]): LifecycleStep[] {
   // The steps that answer with the account carry its new version as the ETag.
-  const accountStep = (verb: "disable" | "enable" | "unlock", operationId: string, summary: string) => ({
-    verb,
+  const accountStep = (
+    verb: "disable" | "enable" | "unlock" | "resetSecondFactor",
+    operationId: string,
+    summary: string,
+    requiresIfMatch = false,
+  ) => ({
+    verb: verb === "resetSecondFactor" ? "reset-second-factor" : verb,
     operationId,
-    summary: `${summary} (If-Match optional)`,
+    summary: `${summary} (If-Match ${requiresIfMatch ? "required; never one's own account" : "optional"})`,
+    requiresIfMatch,
     response: { description: "The account", schema: UserSchema, headers: ETAG },
     async run(ctx: RequestContext, id: string, ifMatch: string | undefined, res: Response) {
       const user = await lifecycle[verb](ctx, id, ifMatch);
@@ -59,6 +67,13 @@ function lifecycleSteps(lifecycle: People["lifecycle"]): LifecycleStep[] {
       response: { description: "The one-time password", schema: OneTimePasswordSchema },
       run: (ctx, id, ifMatch) => lifecycle.resetPassword(ctx, id, ifMatch),
     },
+    accountStep(
+      "resetSecondFactor",
+      "resetUserSecondFactor",
+      "Remove an account's second factors and recovery codes and revoke its sessions; the next sign-in " +
+        "enrols a new factor where one is required",
+      true,
+    ),
   ];
 }
 
@@ -218,7 +233,7 @@ export function registerUserRoutes(routes: RouteTable, people: People): void {
       access: { ability: { action: "update", subject: "User" } },
       params: UserIdParams,
       response: { status: 200, ...step.response },
-      problems: [404, 409],
+      problems: step.requiresIfMatch ? [404, 409, 428] : [404, 409],
       handler: ({ params, ctx, req, res }) => step.run(ctx, params.id, req.get("if-match"), res),
     });
   }
@@ -235,25 +250,6 @@ export function registerUserRoutes(routes: RouteTable, people: People): void {
     problems: [404],
     async handler({ params, ctx }) {
       return users.personalData(ctx, params.id);
-    },
-  });
-
-  routes.add({
-    method: "post",
-    path: "/api/v1/users/:id/reset-second-factor",
-    operationId: "resetUserSecondFactor",
-    summary:
-      "Remove an account's second factors and recovery codes and revoke its sessions; the next sign-in enrols " +
-      "a new factor where one is required (If-Match required; never one's own account)",
-    tags: TAGS,
-    access: { ability: { action: "update", subject: "User" } },
-    params: UserIdParams,
-    response: { status: 200, description: "The account", schema: UserSchema, headers: ETAG },
-    problems: [404, 409, 428],
-    async handler({ params, ctx, req, res }) {
-      const user = await lifecycle.resetSecondFactor(ctx, params.id, req.get("if-match"));
-      res.setHeader("etag", `"${user.version}"`);
-      return user;
     },
   });
 }
