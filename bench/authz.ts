@@ -4,6 +4,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { type AclIntegrity, createAclIntegrity } from "../api/src/authz/integrity";
+import { loadKek } from "../api/src/crypto/keys";
+import { cryptoProfile } from "../api/src/crypto/profile";
 import { abilityFor } from "../policies/ability";
 import { PolicyDocumentSchema } from "../policies/document";
 import { decide } from "../policies/explain";
@@ -175,7 +178,10 @@ async function postLoad(url: string, headers: Record<string, string>, body: stri
 }
 
 /** Seeds a migrated server database directly: users in a department tree, 200 published policies, an API client. */
-async function seed(url: string): Promise<{ bearer: string; userIds: string[]; paths: string[][] }> {
+async function seed(
+  url: string,
+  integrity: AclIntegrity,
+): Promise<{ bearer: string; userIds: string[]; paths: string[][] }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -216,23 +222,41 @@ async function seed(url: string): Promise<{ bearer: string; userIds: string[]; p
       userIds.push(u);
     }
     for (const p of policies(200, paths, rand)) {
-      const id = (
-        await client.query("INSERT INTO policies (tenant_id, name, published_version) VALUES ($1,$2,1) RETURNING id", [
-          tenant,
-          p.name,
-        ])
-      ).rows[0].id as string;
+      // With the MACs the server checks on load (api/src/authz/integrity.ts).
+      const id = crypto.randomUUID();
+      await client.query("INSERT INTO policies (id, tenant_id, name, published_version, mac) VALUES ($1,$2,$3,1,$4)", [
+        id,
+        tenant,
+        p.name,
+        integrity.mac("policy", { id, tenantId: tenant, publishedVersion: 1 }),
+      ]);
       await client.query(
-        "INSERT INTO policy_versions (policy_id, version, status, document, created_by, published_by, published_at) VALUES ($1,1,'published',$2,$3,$3,now())",
-        [id, JSON.stringify(p.document), admin],
+        "INSERT INTO policy_versions (policy_id, version, status, document, created_by, published_by, published_at, mac) VALUES ($1,1,'published',$2,$3,$3,now(),$4)",
+        [
+          id,
+          JSON.stringify(p.document),
+          admin,
+          integrity.mac("policy_version", {
+            policyId: id,
+            version: 1,
+            document: JSON.parse(JSON.stringify(p.document)),
+          }),
+        ],
       );
     }
     const cid = crypto.randomUUID();
     const secret = crypto.randomBytes(32).toString("base64url");
     const digest = crypto.createHash("sm3").update(secret).digest("hex");
+    const mac = integrity.mac("api_client", {
+      id: cid,
+      tenantId: tenant,
+      secretHash: digest,
+      scopes: ["authz:check"],
+      revoked: false,
+    });
     await client.query(
-      "INSERT INTO api_clients (id, tenant_id, name, secret_hash, created_by) VALUES ($1,$2,'bench',$3,$4)",
-      [cid, tenant, digest, admin],
+      "INSERT INTO api_clients (id, tenant_id, name, secret_hash, created_by, mac) VALUES ($1,$2,'bench',$3,$4,$5)",
+      [cid, tenant, digest, admin, mac],
     );
     return { bearer: `Bearer ${cid}.${secret}`, userIds, paths };
   } finally {
@@ -269,7 +293,9 @@ export async function benchAuthzCheck(): Promise<void> {
     await waitReady(base, proc); // migrates and creates the platform tenant
     proc.child.kill("SIGTERM");
     await proc.exited;
-    const { bearer, userIds, paths } = await seed(url);
+    // The KEK the server generated in its data directory, for the MACs of the seeded rows.
+    const kek = loadKek({ kek: undefined, dataDir, production: false });
+    const { bearer, userIds, paths } = await seed(url, createAclIntegrity(cryptoProfile("gm"), kek));
     proc = spawnMain(env);
     await waitReady(base, proc);
     const rand = rng(99);

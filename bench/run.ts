@@ -1,4 +1,5 @@
 import { benchAudit } from "./audit";
+import { benchAuditExport } from "./audit-export";
 import { benchAuthMe } from "./auth-me";
 import { benchAuthzCheck, benchInProcess } from "./authz";
 import { benchCrypto } from "./crypto";
@@ -12,3 +13,4 @@ benchInProcess();
 await benchAuthzCheck();
 benchCrypto();
 await benchAudit();
+await benchAuditExport();

@@ -26,24 +26,29 @@ const EXPECTED: Record<Subject, Record<AdminRole, Partial<Record<Action, "*" | "
   ApiClient: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {} },
   Watermark: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {} },
   SensitiveWord: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {} },
-  CryptoKey: { sysadmin: {}, secadmin: { read: "*", create: "*" }, auditadmin: {} },
+  CryptoKey: { sysadmin: {}, secadmin: { read: "*", create: "*", delete: "*" }, auditadmin: {} },
   AuditEvent: {
     sysadmin: {},
     secadmin: { read: "c", export: "c" },
     auditadmin: { read: "c", export: "c", verify: "c" },
   },
   ComplianceReport: { sysadmin: {}, secadmin: {}, auditadmin: { read: "*", export: "*" } },
+  AuditSetting: { sysadmin: {}, secadmin: { read: "*" }, auditadmin: { read: "*", update: "*" } },
   Approval: {
     sysadmin: { read: "*", create: "*", update: "c" },
     secadmin: { read: "*", create: "*", update: "c" },
     auditadmin: { read: "*" },
   },
+  AclIntegrity: { sysadmin: {}, secadmin: { verify: "*" }, auditadmin: { verify: "*" } },
 };
 
 /**
  * Cells more than one role holds unconditionally, each for a stated reason; any other overlap fails.
  * The directory is read by secadmin to grant and simulate; proposals are seen by every admin role
  * (auditadmin supervises them) and made by the two roles whose sensitive actions need a second person.
+ * The audit settings are kept by auditadmin and overseen (read) by secadmin.
+ * The integrity (MAC) check of access-control data is run by secadmin, who writes that data, and by
+ * auditadmin, who verifies it independently.
  */
 const SHARED_ON_PURPOSE = new Set([
   "read Dimension",
@@ -52,6 +57,9 @@ const SHARED_ON_PURPOSE = new Set([
   "read User",
   "read Approval",
   "create Approval",
+  "read AuditSetting",
+  // The MAC check of access-control data: run by the role that writes it and by the auditor.
+  "verify AclIntegrity",
 ]);
 
 for (const role of ADMIN_ROLES) {

@@ -33,13 +33,19 @@ export const DUTIES: Record<AdminRole, DutyRule[]> = {
   secadmin: [
     { action: CRUD, subject: ["Policy", "Grant", "SecuritySetting", "ApiClient", "Watermark", "SensitiveWord"] },
     { action: "read", subject: ["Dimension", "OrgUnit", "Post", "User"] },
-    // Starts a data-key rotation and follows its progress; key material never leaves the server.
-    { action: ["read", "create"], subject: "CryptoKey" },
+    // Starts a data-key rotation and follows its progress, destroys retired data keys; key material
+    // never leaves the server.
+    { action: ["read", "create", "delete"], subject: "CryptoKey" },
     { action: ["read", "export"], subject: "AuditEvent", conditions: { actorRole: "auditadmin" } },
+    // Oversees the audit admin's retention and storage settings (its changes are audited events it reads).
+    { action: "read", subject: "AuditSetting" },
     { action: ["read", "create"], subject: "Approval" },
     decidedByOtherRole("secadmin"),
+    // Checks that role assignments, grants, policies and API clients carry valid MACs (its own data).
+    { action: "verify", subject: "AclIntegrity" },
   ],
-  // Reads, verifies and exports audit logs and compliance reports of everyone but itself; changes nothing else.
+  // Reads, verifies and exports audit logs and compliance reports of everyone but itself; keeps the
+  // audit log's own settings (retention, storage); changes nothing else.
   auditadmin: [
     {
       action: ["read", "export", "verify"],
@@ -47,6 +53,10 @@ export const DUTIES: Record<AdminRole, DutyRule[]> = {
       conditions: { actorRole: { $ne: "auditadmin" } },
     },
     { action: ["read", "export"], subject: "ComplianceReport" },
+    // Retention (never below 180 days), storage limit and alert threshold of the audit log.
+    { action: ["read", "update"], subject: "AuditSetting" },
     { action: "read", subject: "Approval" },
+    // Verifies the MACs of access-control data (密评), as it verifies the audit chain.
+    { action: "verify", subject: "AclIntegrity" },
   ],
 };

@@ -31,8 +31,12 @@ export const SUBJECTS = [
   // audit admin (安全审计员)
   "AuditEvent",
   "ComplianceReport",
+  // audit retention, storage limit and alert threshold (edited by auditadmin, read by secadmin)
+  "AuditSetting",
   // two-person rule (双人复核): proposals by one admin role, decided by another
   "Approval",
+  // the MAC check of access-control data (密评): verified by secadmin and auditadmin
+  "AclIntegrity",
 ] as const;
 export type Subject = (typeof SUBJECTS)[number];
 

@@ -7,6 +7,7 @@ import helmet from "helmet";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { actorOf, record } from "./audit/record";
+import { registerAuditStorageMetrics } from "./audit/storage";
 import { sessionLoader } from "./auth/middleware";
 import { apiClientLoader } from "./authz/client-auth";
 import { AUTH_RATE_LIMITED_PATHS } from "./auth/rate-limited";
@@ -92,6 +93,10 @@ export function createApp(deps: AppDeps): TianshuApp {
     next();
   });
   const metrics = createMetrics();
+  // Audit storage against its limit (api/src/audit/storage.ts).
+  registerAuditStorageMetrics(metrics.registry, deps.db);
+  // Access-control rows failing their MAC check (api/src/authz/integrity.ts).
+  metrics.registry.registerMetric(deps.services.aclGuard.counter);
   app.use(metrics.middleware);
   // The PDP takes batches of up to 1,000 checks: its own, larger limit (body-parser parses once).
   app.use("/api/v1/authz/check", express.json({ limit: "4mb", strict: true }));

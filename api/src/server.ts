@@ -5,11 +5,14 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { createApp, type TianshuApp } from "./app";
 import { chainAlgorithmOf, setNewChainAlgorithm } from "./audit/chain";
+import { scheduleAuditRetention } from "./audit/archive";
 import { scheduleCheckpoints } from "./audit/checkpoint";
+import { scheduleSealer } from "./audit/sealer";
+import { createAclIntegrity } from "./authz/integrity";
 import { type BootstrapResult, bootstrapPlatform } from "./bootstrap/admins";
 import type { Config } from "./config";
-import { loadDataKeys } from "./crypto/data-keys";
-import { kekSource, loadKek } from "./crypto/keys";
+import { loadDataKeysWithCandidates } from "./crypto/data-keys";
+import { kekCandidates } from "./crypto/keys";
 import { cryptoProfile } from "./crypto/profile";
 import { connectDatabase, type Database } from "./db/connect";
 import { startRotationWorker } from "./keys/rotation-worker";
@@ -31,7 +34,12 @@ export interface RunningServer {
 /** The composition root: database → migrations → first-start accounts → app → listen. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   // Before the database: a missing or malformed key refuses the start with nothing touched.
-  const kek = loadKek({ kek: config.kek, dataDir: config.dataDir, production: config.env === "production" });
+  // With the key file, its companions after a KEK re-wrap are candidates too (crypto/keys.ts).
+  const candidates = kekCandidates({
+    kek: config.kek,
+    dataDir: config.dataDir,
+    production: config.env === "production",
+  });
   // A new audit chain hashes with the profile's algorithm (an existing one keeps its own).
   setNewChainAlgorithm(chainAlgorithmOf(config.cryptoProfile));
   const database = await connectDatabase(
@@ -40,13 +48,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   );
   try {
     // Data keys before anything is written: a KEK that does not unwrap them refuses the start here.
-    const dataKeys = await loadDataKeys({
+    const { kek, dataKeys } = await loadDataKeysWithCandidates({
       db: database.db,
-      kek,
       profile: cryptoProfile(config.cryptoProfile),
-      kekSource: kekSource(config),
+      candidates,
     });
-    const bootstrap = await bootstrapPlatform(database.db, config.initPasswords, config.pbkdf2Iterations);
+    // First-start accounts, and the one-time MAC backfill of access-control rows (authz/integrity.ts).
+    const bootstrap = await bootstrapPlatform(
+      database.db,
+      config.initPasswords,
+      config.pbkdf2Iterations,
+      createAclIntegrity(cryptoProfile(config.cryptoProfile), kek, dataKeys),
+    );
     const services = createServices({
       db: database.db,
       config,
@@ -73,8 +86,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const { port } = server.address() as AddressInfo;
     // 剩余信息保护: erase the personal data of deleted accounts once their retention has passed.
     const erasure = scheduleErasure(database.db, logger);
+    // Audit events are chained by the sealer within about a second of their commit (docs/audit.md).
+    const sealer = scheduleSealer(database.db, { logger });
     // Signed audit checkpoints every minute, and a last one on shutdown (docs/audit.md).
     const checkpoints = scheduleCheckpoints(database.db, { kek, profile: cryptoProfile(config.cryptoProfile), logger });
+    // Audit retention: the storage check every few minutes, the archiver daily (docs/audit.md).
+    const retention = scheduleAuditRetention(database.db, {
+      dataDir: config.dataDir,
+      kek,
+      ring: dataKeys,
+      profile: cryptoProfile(config.cryptoProfile),
+      logger,
+    });
     // Key rotation: re-encrypts in the background; a job left by a crashed instance resumes here.
     const rotation = startRotationWorker({
       db: database.db,
@@ -100,6 +123,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
           await drained;
           clearTimeout(deadline);
+          // The last events are sealed before the last checkpoint signs the head.
+          await sealer.stop();
+          await retention.stop();
           await checkpoints.stop();
           await services.authzDomain.bus.close();
           await database.close();

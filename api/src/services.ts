@@ -1,9 +1,11 @@
 import type { Logger } from "pino";
 import { type ApprovalService, createApprovalService } from "./approvals/service";
+import { type AuditSignerSource, auditSignerSource } from "./audit/export-signature";
 import { settingsTwoPersonRule } from "./approvals/settings";
 import { createMfaService, type MfaService } from "./auth/mfa/service";
 import { createAuthService, type AuthService } from "./auth/service";
 import { createSessionService, type SessionService } from "./auth/sessions/service";
+import { type AclGuard, createAclGuard, createAclIntegrity } from "./authz/integrity";
 import { type AuthzServices, createAuthzServices } from "./authz/services";
 import { PLATFORM_TENANT_CODE } from "./bootstrap/admins";
 import type { Config } from "./config";
@@ -27,6 +29,8 @@ export interface Services {
   authz: AuthzServices["authz"];
   /** Authored policies, simulator/diff, API clients and the cross-instance bus (api/src/authz/). */
   authzDomain: AuthzServices;
+  /** MACs of access-control rows, checked on load and reported (api/src/authz/integrity.ts). */
+  aclGuard: AclGuard;
   fields: FieldCipher;
   /** Data-key rotation; only with ServiceDeps.dataKeys (the re-encryption worker: server.ts). */
   keyRotations: KeyRotationService | null;
@@ -34,6 +38,8 @@ export interface Services {
   grants: GrantService;
   orgs: OrgServices;
   people: People;
+  /** The instance's audit signing key (checkpoints, signed exports), loaded on first use. */
+  auditSigner: AuditSignerSource;
 }
 
 export interface ServiceDeps {
@@ -55,7 +61,12 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps): Services {
   const { db, config } = deps;
   const fields = createFieldCipher(deps.kek, cryptoProfile(config.cryptoProfile), deps.dataKeys);
-  const auth = createAuthService(db, config, PLATFORM_TENANT_CODE);
+  const aclGuard = createAclGuard({
+    db,
+    integrity: createAclIntegrity(cryptoProfile(config.cryptoProfile), deps.kek, deps.dataKeys),
+    logger: deps.logger,
+  });
+  const auth = createAuthService(db, config, PLATFORM_TENANT_CODE, aclGuard);
   const mfa = createMfaService(db, fields);
   const sessions = createSessionService(db);
   // The two-person rule first: domain services register their executors with it as they are built.
@@ -67,17 +78,40 @@ export function createServices(deps: ServiceDeps): Services {
     databaseUrl: config.databaseUrl,
     bus: deps.bus,
     approvals,
+    guard: aclGuard,
   });
   const authz = authzDomain.authz;
-  const grants = createGrantService({ db, approvals, onPolicyChange: authz.generationChanged });
+  const grants = createGrantService({
+    db,
+    approvals,
+    integrity: aclGuard.integrity,
+    onPolicyChange: authz.generationChanged,
+  });
   const orgs = createOrgServices({
     db,
     platformTenantId: deps.platformTenantId,
     pbkdf2Iterations: config.pbkdf2Iterations,
+    integrity: aclGuard.integrity,
   });
   const people = createPeopleFromIdentity(db, fields, config.pbkdf2Iterations);
   const keyRotations = deps.dataKeys ? keyRotationsFor(deps, deps.dataKeys, authzDomain.bus) : null;
-  return { auth, mfa, sessions, settings, authz, authzDomain, fields, keyRotations, approvals, grants, orgs, people };
+  const auditSigner = auditSignerSource(db, deps.kek, cryptoProfile(config.cryptoProfile));
+  return {
+    auth,
+    mfa,
+    sessions,
+    settings,
+    authz,
+    authzDomain,
+    aclGuard,
+    fields,
+    keyRotations,
+    approvals,
+    grants,
+    orgs,
+    people,
+    auditSigner,
+  };
 }
 
 /** Rotation, and every instance learning of a new data key (or of missed messages) through the bus. */

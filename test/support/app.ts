@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import supertest from "supertest";
 import { createApp, type TianshuApp } from "../../api/src/app";
+import { createAclIntegrity } from "../../api/src/authz/integrity";
 import { bootstrapPlatform } from "../../api/src/bootstrap/admins";
 import { type Config, loadConfig } from "../../api/src/config";
 import { loadDataKeys } from "../../api/src/crypto/data-keys";
@@ -41,12 +42,12 @@ export interface TestApp extends TianshuApp {
 
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { proxy?: boolean; logger?: Logger; database?: TestDatabase } = {},
+  opts: { proxy?: boolean; logger?: Logger; database?: TestDatabase; kek?: string } = {},
 ): Promise<TestApp> {
   const config = loadConfig({ TIANSHU_AUTH_RATE_LIMIT: "1000", TIANSHU_PBKDF2_ITERATIONS: "100000", ...env });
   // With `database`, a second API instance on the same database (as behind a load balancer).
   const database = opts.database ?? (await testDatabase({ proxy: opts.proxy }));
-  const kek = parseKek(TEST_KEK);
+  const kek = parseKek(opts.kek ?? TEST_KEK);
   // As in server.ts: the data keys (version 1 created on a fresh database) before the services.
   const dataKeys = await loadDataKeys({
     db: database.db,
@@ -54,7 +55,12 @@ export async function startTestApp(
     profile: cryptoProfile(config.cryptoProfile),
     kekSource: "TIANSHU_KEK",
   });
-  const bootstrap = await bootstrapPlatform(database.db, INIT_PASSWORDS, config.pbkdf2Iterations);
+  const bootstrap = await bootstrapPlatform(
+    database.db,
+    INIT_PASSWORDS,
+    config.pbkdf2Iterations,
+    createAclIntegrity(cryptoProfile(config.cryptoProfile), kek, dataKeys),
+  );
   const logger = opts.logger ?? silentLogger;
   const services = createServices({
     db: database.db,

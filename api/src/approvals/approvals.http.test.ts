@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { auditCount, startTestApp, type TestApp } from "../../../test/support/app";
+import { grantFacts } from "../authz/integrity-rows";
 import { createDepartment, createDimension, createUser, requireTwoPersons, signInUser } from "../grants/test-fixtures";
 
 let app: TestApp;
@@ -335,16 +336,20 @@ test("a scoped admin's delegation is a proposal too (proposer role user); it may
     .where("username", "=", "secadmin")
     .where("tenant_id", "=", t)
     .executeTakeFirstOrThrow();
+  // Written past the API, with the MAC every grant carries (authz/integrity.ts).
+  const grant = {
+    id: crypto.randomUUID(),
+    tenant_id: t,
+    user_id: delegator,
+    dimension_id: dim,
+    department_id: B.id,
+    actions: ["view", "delegate"],
+    granted_by: secId.id,
+  };
+  const facts = grantFacts({ ...grant, parent_grant_id: null, expires_at: null, revoked_at: null });
   await app.database.db
     .insertInto("scoped_admins")
-    .values({
-      tenant_id: t,
-      user_id: delegator,
-      dimension_id: dim,
-      department_id: B.id,
-      actions: ["view", "delegate"],
-      granted_by: secId.id,
-    })
+    .values({ ...grant, mac: app.services.aclGuard.integrity.mac("scoped_admin", facts) })
     .execute();
   const d = await signInUser(app, "tp-delegator");
   const res = await d.post("/api/v1/scoped-admins").send({ userId: grantee, departmentId: B.id, actions: ["view"] });

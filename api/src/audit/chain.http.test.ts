@@ -7,9 +7,10 @@ import { parseKek } from "../crypto/keys";
 import { IntegrityError } from "../crypto/sm";
 import { gmProfile } from "../crypto/profile";
 import type { DbOrTx, Tx } from "../db/pool";
-import { chainHash, type ChainedFields, PG_TIME_FORMAT } from "./chain";
+import { canonicalV2Sql, chainHashV2 } from "./chain";
 import { loadOrCreateSigningKey, scheduleCheckpoints, writeCheckpoint } from "./checkpoint";
 import { record } from "./record";
+import { scheduleSealer, sealPending } from "./sealer";
 import { type VerifyReport, verifyAuditChain } from "./verify";
 
 let app: TestApp;
@@ -49,7 +50,7 @@ async function head(db: DbOrTx = app.database.db): Promise<{ seq: bigint; genesi
   return { seq: BigInt(h.seq), genesis: BigInt(h.genesis_seq) };
 }
 
-test("a chain written by concurrent requests and transactions is gap-free and verifies, checkpoints included", async () => {
+test("a chain written by concurrent requests and transactions, sealed by racing sealers, is gap-free and verifies", async () => {
   const signer = await loadOrCreateSigningKey(app.database.db, parseKek(TEST_KEK), gmProfile);
   await Promise.all([
     ...Array.from({ length: 20 }, (_, i) =>
@@ -79,6 +80,10 @@ test("a chain written by concurrent requests and transactions is gap-free and ve
       }),
     ),
   ]);
+  // Two sealers at once (two instances): the advisory lock lets one work, the other finds nothing to do.
+  const sealed = await Promise.all([sealPending(app.database.db, { batchSize: 9 }), sealPending(app.database.db)]);
+  assert.ok(sealed[0] + sealed[1] >= 60, `sealed ${sealed}`);
+  assert.equal(await sealPending(app.database.db), 0, "nothing is left to seal");
   assert.equal(await writeCheckpoint(app.database.db, signer), "written");
   assert.equal(
     await writeCheckpoint(app.database.db, signer),
@@ -93,19 +98,21 @@ test("a chain written by concurrent requests and transactions is gap-free and ve
     action: "test.more",
     result: "success",
   });
+  assert.equal(await writeCheckpoint(app.database.db, signer), "unchanged", "an unsealed event does not move the head");
+  assert.equal(await sealPending(app.database.db), 1);
   assert.equal(await writeCheckpoint(app.database.db, signer), "written");
 
   const { seq, genesis } = await head();
   const seqs = await app.database.db
     .selectFrom("audit_events")
-    .select("seq")
+    .select("chain_seq")
     .where("seq", ">", genesis.toString() as never)
-    .orderBy("seq")
+    .orderBy("chain_seq")
     .execute();
   assert.deepEqual(
-    seqs.map((r) => BigInt(r.seq)),
+    seqs.map((r) => BigInt(r.chain_seq as string)),
     Array.from({ length: Number(seq - genesis) }, (_, i) => genesis + 1n + BigInt(i)),
-    "sequence numbers are gap-free up to the head",
+    "every event has a chain position, and positions are gap-free up to the head",
   );
   assert.ok(seqs.length >= 61);
   const report = await verifyAuditChain(app.database.db, { batchSize: 7 });
@@ -115,10 +122,91 @@ test("a chain written by concurrent requests and transactions is gap-free and ve
   assert.equal(report.eventsChecked, seqs.length);
   assert.equal(report.checkpointsChecked, 2);
   assert.equal(report.lastCheckpointSeq, seq.toString());
+  assert.equal(report.unsealedEvents, 0);
+});
+
+test("the canonical text is jsonb's text form of the same array, on every event written", async () => {
+  await record(app.database.db, {
+    tenantId: null,
+    actorId: null,
+    actorName: 'a"\\b\n\t\u0001é😀',
+    actorRole: null,
+    action: "test.canonical",
+    result: "success",
+    detail: { b: [1.5, 1e21, null, { z: "y", a: 0.1 }], aa: "\u00e9", "": {} },
+  });
+  await sealPending(app.database.db);
+  const jsonb = canonicalV2Sql("e.chain_seq").replace("json_build_array", "jsonb_build_array");
+  const differing = await sql<{ n: string }>`
+    SELECT count(*)::text AS n FROM audit_events e
+    WHERE chain_seq IS NOT NULL AND ${sql.raw(canonicalV2Sql("e.chain_seq"))} IS DISTINCT FROM ${sql.raw(jsonb)}`.execute(
+    app.database.db,
+  );
+  assert.equal(differing.rows[0]?.n, "0");
+  assert.ok((await auditCount(app)) > 60);
+});
+
+test("the append-only trigger admits sealing once and nothing else", async () => {
+  await record(app.database.db, {
+    tenantId: null,
+    actorId: null,
+    actorName: null,
+    actorRole: null,
+    action: "test.trigger",
+    result: "success",
+  });
+  const row = await app.database.db
+    .selectFrom("audit_events")
+    .select("seq")
+    .where("action", "=", "test.trigger")
+    .executeTakeFirstOrThrow();
+  const at = sql`seq = ${row.seq}::bigint`;
+  const refused = /append-only/;
+  // Sealing that also changes the event, or that leaves the hash out, is refused.
+  await assert.rejects(
+    sql`UPDATE audit_events SET chain_seq = 1, hash = decode('00', 'hex'), action = 'test.other' WHERE ${at}`.execute(
+      app.database.db,
+    ),
+    refused,
+  );
+  await assert.rejects(sql`UPDATE audit_events SET chain_seq = 1 WHERE ${at}`.execute(app.database.db), refused);
+  // Every column of the table, in turn: a column added later and not listed in the trigger fails here.
+  const columns = await sql<{ name: string; type: string }>`
+    SELECT column_name AS name, data_type AS type FROM information_schema.columns
+    WHERE table_name = 'audit_events' AND table_schema = current_schema()
+      AND column_name NOT IN ('chain_seq', 'prev_hash', 'hash')`.execute(app.database.db);
+  const changed: Record<string, string> = {
+    bigint: "$col + 1",
+    "timestamp with time zone": "$col + interval '1 second'",
+    uuid: "gen_random_uuid()",
+    text: "coalesce($col, '') || 'x'",
+    jsonb: `$col || '{"forged": true}'`,
+  };
+  assert.ok(columns.rows.length >= 14);
+  for (const { name, type } of columns.rows) {
+    const expr = name === "result" ? "'denied'" : changed[type]?.replaceAll("$col", `"${name}"`);
+    assert.ok(expr, `no test value for column ${name} of type ${type}: add one`);
+    await assert.rejects(
+      sql`UPDATE audit_events SET chain_seq = 1, hash = decode('00', 'hex'), ${sql.id(name)} = ${sql.raw(expr)}
+        WHERE ${at}`.execute(app.database.db),
+      refused,
+      `sealing that also changes ${name} must be refused`,
+    );
+  }
+  await assert.rejects(sql`DELETE FROM audit_events WHERE ${at}`.execute(app.database.db), refused);
+  assert.equal(await sealPending(app.database.db), 1);
+  // Once sealed, neither the position nor the hashes move again.
+  await assert.rejects(
+    sql`UPDATE audit_events SET chain_seq = chain_seq + 1000 WHERE ${at}`.execute(app.database.db),
+    refused,
+  );
+  await assert.rejects(sql`UPDATE audit_events SET hash = prev_hash WHERE ${at}`.execute(app.database.db), refused);
+  assert.equal((await verifyAuditChain(app.database.db)).ok, true);
 });
 
 /** A seq in the middle of the chain, with events on both sides. */
 async function middle(): Promise<bigint> {
+  await sealPending(app.database.db);
   const { seq, genesis } = await head();
   return genesis + (seq - genesis) / 2n;
 }
@@ -126,7 +214,9 @@ async function middle(): Promise<bigint> {
 test("modified: an event changed in SQL is reported at its seq", async () => {
   const k = await middle();
   const report = await verifyTampered(async (tx) => {
-    await sql`UPDATE audit_events SET action = 'user.nothing-to-see' WHERE seq = ${k.toString()}::bigint`.execute(tx);
+    await sql`UPDATE audit_events SET action = 'user.nothing-to-see' WHERE chain_seq = ${k.toString()}::bigint`.execute(
+      tx,
+    );
   });
   assert.equal(report.ok, false);
   assert.deepEqual([report.finding?.kind, report.finding?.seq], ["modified", k.toString()]);
@@ -135,12 +225,12 @@ test("modified: an event changed in SQL is reported at its seq", async () => {
 test("deleted: an event removed in SQL is reported at its seq, and so is a removed last event", async () => {
   const k = await middle();
   const inMiddle = await verifyTampered(async (tx) => {
-    await sql`DELETE FROM audit_events WHERE seq = ${k.toString()}::bigint`.execute(tx);
+    await sql`DELETE FROM audit_events WHERE chain_seq = ${k.toString()}::bigint`.execute(tx);
   });
   assert.deepEqual([inMiddle.finding?.kind, inMiddle.finding?.seq], ["deleted", k.toString()]);
   const { seq } = await head();
   const atEnd = await verifyTampered(async (tx) => {
-    await sql`DELETE FROM audit_events WHERE seq = ${seq.toString()}::bigint`.execute(tx);
+    await sql`DELETE FROM audit_events WHERE chain_seq = ${seq.toString()}::bigint`.execute(tx);
   });
   assert.deepEqual([atEnd.finding?.kind, atEnd.finding?.seq], ["deleted", seq.toString()]);
 });
@@ -148,39 +238,44 @@ test("deleted: an event removed in SQL is reported at its seq, and so is a remov
 test("inserted: a forged event spliced in (later events renumbered) is reported at its seq", async () => {
   const k = await middle();
   const report = await verifyTampered(async (tx) => {
-    await sql`UPDATE audit_events SET seq = seq + 1 WHERE seq >= ${k.toString()}::bigint`.execute(tx);
+    await sql`UPDATE audit_events SET chain_seq = chain_seq + 1 WHERE chain_seq >= ${k.toString()}::bigint`.execute(tx);
     await sql`UPDATE audit_chain_head SET seq = seq + 1`.execute(tx);
     // The forger even links it to the event before and gives it a well-formed hash.
     await sql`
-      INSERT INTO audit_events (seq, action, result, prev_hash, hash)
+      INSERT INTO audit_events (chain_seq, action, result, prev_hash, hash)
       SELECT ${k.toString()}::bigint, 'grant.create', 'success', hash, decode(repeat('ab', 32), 'hex')
-      FROM audit_events WHERE seq = ${(k - 1n).toString()}::bigint`.execute(tx);
+      FROM audit_events WHERE chain_seq = ${(k - 1n).toString()}::bigint`.execute(tx);
   });
   assert.deepEqual([report.finding?.kind, report.finding?.seq], ["inserted", k.toString()]);
 });
 
-test("inserted: a second event with an existing seq, or one appended behind the head's back, is reported", async () => {
+test("inserted: a second event at an existing position, one placed behind the head's back, or a hashed stray, is reported", async () => {
   const k = await middle();
-  const report = await verifyTampered(async (tx) => {
-    await sql`INSERT INTO audit_events (seq, action, result) VALUES (${k.toString()}::bigint, 'x', 'success')`.execute(
-      tx,
-    );
-  });
+  const insertAt = (position: bigint) => async (tx: Tx) => {
+    await sql`INSERT INTO audit_events (chain_seq, action, result, hash)
+      VALUES (${position.toString()}::bigint, 'x', 'success', decode('00', 'hex'))`.execute(tx);
+  };
+  const report = await verifyTampered(insertAt(k));
   assert.deepEqual([report.finding?.kind, report.finding?.seq], ["inserted", k.toString()]);
   const { seq } = await head();
-  const appended = await verifyTampered(async (tx) => {
-    await sql`INSERT INTO audit_events (seq, action, result) VALUES (${(seq + 1n).toString()}::bigint, 'x', 'success')`.execute(
+  const appended = await verifyTampered(insertAt(seq + 1n));
+  assert.deepEqual([appended.finding?.kind, appended.finding?.seq], ["inserted", (seq + 1n).toString()]);
+  const stray = await verifyTampered(async (tx) => {
+    await sql`INSERT INTO audit_events (action, result, prev_hash, hash) VALUES ('x', 'success', decode('00', 'hex'), decode('00', 'hex'))`.execute(
       tx,
     );
   });
-  assert.deepEqual([appended.finding?.kind, appended.finding?.seq], ["inserted", (seq + 1n).toString()]);
+  assert.equal(stray.finding?.kind, "inserted");
+  assert.match(stray.finding?.message ?? "", /never placed in the chain/);
 });
 
 test("reordered: events whose seqs were swapped are reported at the first of them, adjacent or apart", async () => {
   const k = await middle();
   const swap = (a: bigint, b: bigint) => async (tx: Tx) => {
-    await sql`UPDATE audit_events SET seq = CASE WHEN seq = ${a.toString()}::bigint THEN ${b.toString()}::bigint
-      ELSE ${a.toString()}::bigint END WHERE seq IN (${a.toString()}::bigint, ${b.toString()}::bigint)`.execute(tx);
+    await sql`UPDATE audit_events SET chain_seq = CASE WHEN chain_seq = ${a.toString()}::bigint THEN ${b.toString()}::bigint
+      ELSE ${a.toString()}::bigint END WHERE chain_seq IN (${a.toString()}::bigint, ${b.toString()}::bigint)`.execute(
+      tx,
+    );
   };
   const adjacent = await verifyTampered(swap(k, k + 1n));
   assert.deepEqual([adjacent.finding?.kind, adjacent.finding?.seq], ["reordered", k.toString()]);
@@ -209,18 +304,17 @@ test("a chain rewritten with every hash recomputed still fails against the signe
     .executeTakeFirstOrThrow();
   const k = BigInt(first.seq) - 3n;
   const report = await verifyTampered(async (tx) => {
-    await sql`UPDATE audit_events SET actor_name = 'someone-else' WHERE seq = ${k.toString()}::bigint`.execute(tx);
-    const rows = await sql<ChainedFields & { prev: Buffer }>`
-      SELECT seq::text AS seq, to_char(occurred_at AT TIME ZONE 'UTC', ${sql.raw(PG_TIME_FORMAT)}) AS "occurredAt",
-        tenant_id AS "tenantId", actor_id AS "actorId", actor_name AS "actorName", actor_role AS "actorRole", action,
-        target_type AS "targetType", target_id AS "targetId", result, detail, ip, user_agent AS "userAgent",
-        request_id AS "requestId", prev_hash AS prev
-      FROM audit_events WHERE seq >= ${k.toString()}::bigint ORDER BY seq`.execute(tx);
+    await sql`UPDATE audit_events SET actor_name = 'someone-else' WHERE chain_seq = ${k.toString()}::bigint`.execute(
+      tx,
+    );
+    const rows = await sql<{ position: string; canonical: string; prev: Buffer }>`
+      SELECT chain_seq::text AS position, ${sql.raw(canonicalV2Sql("e.chain_seq"))} AS canonical, prev_hash AS prev
+      FROM audit_events e WHERE chain_seq >= ${k.toString()}::bigint ORDER BY chain_seq`.execute(tx);
     let prev = (rows.rows[0] as { prev: Buffer }).prev;
     for (const row of rows.rows) {
-      const { prev: _old, ...fields } = row;
-      const hash = chainHash("SM3", prev, fields);
-      await sql`UPDATE audit_events SET prev_hash = ${prev}, hash = ${hash} WHERE seq = ${row.seq}::bigint`.execute(tx);
+      const hash = chainHashV2("SM3", prev, row.canonical);
+      await sql`UPDATE audit_events SET prev_hash = ${prev}, hash = ${hash}
+        WHERE chain_seq = ${row.position}::bigint`.execute(tx);
       prev = hash;
     }
     await sql`UPDATE audit_chain_head SET hash = ${prev}`.execute(tx);
@@ -228,7 +322,8 @@ test("a chain rewritten with every hash recomputed still fails against the signe
   assert.deepEqual([report.finding?.kind, report.finding?.seq], ["checkpoint_mismatch", first.seq]);
 });
 
-test("a transaction that fails after record leaves neither the event nor a moved head", async () => {
+test("a transaction that fails after record leaves neither the event nor a hole in the chain", async () => {
+  await sealPending(app.database.db);
   const before = await head();
   const events = await auditCount(app);
   await assert.rejects(
@@ -245,10 +340,11 @@ test("a transaction that fails after record leaves neither the event nor a moved
     }),
     /crash after the audit write/,
   );
+  assert.equal(await sealPending(app.database.db), 0);
   assert.deepEqual(await head(), before);
   assert.equal(await auditCount(app), events);
   assert.equal(await auditCount(app, { action: "test.crash" }), 0);
-  const next = await app.database.db.transaction().execute(async (tx) => {
+  await app.database.db.transaction().execute(async (tx) => {
     await record(tx, {
       tenantId: null,
       actorId: null,
@@ -257,9 +353,10 @@ test("a transaction that fails after record leaves neither the event nor a moved
       action: "test.after",
       result: "success",
     });
-    return head(tx);
   });
-  assert.equal(next.seq, before.seq + 1n, "the next event takes the seq the failed one never used");
+  assert.equal(await sealPending(app.database.db), 1);
+  const next = await head();
+  assert.equal(next.seq, before.seq + 1n, "the next event takes the position the failed one never had");
   assert.equal((await verifyAuditChain(app.database.db)).ok, true);
 });
 
@@ -276,7 +373,8 @@ test("GET /audit/verify: auditadmin gets the report and the verification is audi
   assert.equal((await secadmin.get("/api/v1/audit/verify")).status, 403);
 });
 
-test("stopping the checkpoint schedule (shutdown) signs the head; a wrong KEK never replaces the key", async () => {
+test("shutdown seals the last events and then signs the head; a wrong KEK never replaces the key", async () => {
+  const sealer = scheduleSealer(app.database.db, { logger: silentLogger, intervalMs: 3_600_000 });
   const schedule = scheduleCheckpoints(app.database.db, {
     kek: parseKek(TEST_KEK),
     profile: gmProfile,
@@ -291,6 +389,7 @@ test("stopping the checkpoint schedule (shutdown) signs the head; a wrong KEK ne
     action: "test.stop",
     result: "success",
   });
+  await sealer.stop();
   await schedule.stop();
   const { seq } = await head();
   const last = await app.database.db
@@ -314,9 +413,8 @@ test("GET /audit/verify reports a committed tampering, and records the failed ve
   const k = await middle();
   await app.database.db.transaction().execute(async (tx) => {
     await sql`ALTER TABLE audit_events DISABLE TRIGGER USER`.execute(tx);
-    await sql`UPDATE audit_events SET result = 'success', action = 'auth.logout' WHERE seq = ${k.toString()}::bigint`.execute(
-      tx,
-    );
+    await sql`UPDATE audit_events SET result = 'success', action = 'auth.logout'
+      WHERE chain_seq = ${k.toString()}::bigint`.execute(tx);
     await sql`ALTER TABLE audit_events ENABLE TRIGGER USER`.execute(tx);
   });
   const auditor = await app.signIn("auditadmin");

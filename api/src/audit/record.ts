@@ -1,14 +1,5 @@
-import { sql } from "kysely";
 import type { DbOrTx } from "../db/pool";
 import type { RequestContext } from "../http/context";
-import {
-  type ChainAlgorithm,
-  type ChainedFields,
-  chainHash,
-  newChainAlgorithmSetting,
-  normaliseDetail,
-  PG_TIME_FORMAT,
-} from "./chain";
 
 export type AuditResult = "success" | "failure" | "denied";
 
@@ -35,54 +26,28 @@ const clip = (v: string | null | undefined) => (v == null ? null : v.slice(0, MA
  * Appends an audit event using the caller's transaction, so the event commits with the change it
  * describes or not at all. Errors propagate: a failed audit write fails the operation.
  *
- * The event is chained (chain.ts): the chain head row is locked until the caller's transaction ends,
- * so appends are serialised and sequence numbers are gap-free in commit order. Called with the pool
- * itself (no transaction), the append runs in a transaction of its own.
+ * One INSERT and no lock: the event is written unsealed and the sealer (sealer.ts) chains it within
+ * about a second of its commit, so audited transactions never wait for each other here. Called with
+ * the pool itself (no transaction), the single statement is its own transaction.
  */
 export async function record(tx: DbOrTx, event: AuditEvent): Promise<void> {
-  if (tx.isTransaction) return append(tx, event);
-  await tx.transaction().execute((own) => append(own, event));
-}
-
-async function append(tx: DbOrTx, event: AuditEvent): Promise<void> {
-  const head = (
-    await sql<{ seq: string; hash: Buffer; hash_alg: ChainAlgorithm | null; now: string }>`
-      SELECT seq::text AS seq, hash, hash_alg,
-             to_char(clock_timestamp() AT TIME ZONE 'UTC', ${sql.raw(PG_TIME_FORMAT)}) AS now
-      FROM audit_chain_head WHERE id FOR UPDATE`.execute(tx)
-  ).rows[0];
-  if (!head) throw new Error("audit_chain_head is missing (migration 0008 not applied?)");
-  const algorithm = head.hash_alg ?? newChainAlgorithmSetting();
-  const fields: ChainedFields = {
-    seq: (BigInt(head.seq) + 1n).toString(),
-    occurredAt: head.now,
-    tenantId: event.tenantId,
-    actorId: event.actorId,
-    actorName: clip(event.actorName),
-    actorRole: event.actorRole,
-    action: event.action,
-    targetType: event.targetType ?? null,
-    targetId: clip(event.targetId),
-    result: event.result,
-    detail: normaliseDetail(event.detail),
-    ip: clip(event.ip),
-    userAgent: clip(event.userAgent),
-    requestId: clip(event.requestId),
-  };
-  const hash = chainHash(algorithm, head.hash, fields);
-  // One round trip for the row and the head: the event and the head move together or not at all.
-  await sql`
-    WITH event AS (
-      INSERT INTO audit_events (seq, occurred_at, tenant_id, actor_id, actor_name, actor_role, action,
-        target_type, target_id, result, detail, ip, user_agent, request_id, prev_hash, hash)
-      VALUES (${fields.seq}::bigint, ${fields.occurredAt}::timestamptz, ${fields.tenantId}, ${fields.actorId},
-        ${fields.actorName}, ${fields.actorRole}, ${fields.action}, ${fields.targetType}, ${fields.targetId},
-        ${fields.result}, ${JSON.stringify(fields.detail)}::jsonb, ${fields.ip}, ${fields.userAgent},
-        ${fields.requestId}, ${head.hash}, ${hash})
-    )
-    UPDATE audit_chain_head SET seq = ${fields.seq}::bigint, hash = ${hash}, hash_alg = ${algorithm},
-      updated_at = now()
-    WHERE id`.execute(tx);
+  await tx
+    .insertInto("audit_events")
+    .values({
+      tenant_id: event.tenantId,
+      actor_id: event.actorId,
+      actor_name: clip(event.actorName),
+      actor_role: event.actorRole,
+      action: event.action,
+      target_type: event.targetType ?? null,
+      target_id: clip(event.targetId),
+      result: event.result,
+      detail: JSON.stringify(event.detail ?? {}),
+      ip: clip(event.ip),
+      user_agent: clip(event.userAgent),
+      request_id: clip(event.requestId),
+    })
+    .execute();
 }
 
 /**

@@ -1,7 +1,15 @@
-import type { RawBuilder, SqlBool } from "kysely";
 import type { DbOrTx } from "../db/pool";
 import type { Page } from "../http/list";
-import type { AUDIT_SORTABLE, AuditEventDto } from "./schemas";
+import type { AUDIT_SORTABLE } from "./schemas";
+import {
+  type AuditEventView,
+  type AuditFilter,
+  type AuditScope,
+  EVENT_VIEW_COLUMNS,
+  filterSql,
+  scopeSql,
+  toEventView,
+} from "./search";
 
 /** Subject fields CASL conditions may name, and the columns they mean. */
 export const AUDIT_EVENT_COLUMNS: Record<string, string> = {
@@ -14,24 +22,17 @@ export const AUDIT_EVENT_COLUMNS: Record<string, string> = {
 
 const SORT_COLUMNS = { seq: "seq", occurredAt: "occurred_at" } as const;
 
+/** The events the scope may read that match the filter, one page, with the total. */
 export async function listAuditEvents(
   db: DbOrTx,
-  where: { tenantId: string; includeUntenanted: boolean; allowed: RawBuilder<SqlBool> },
+  scope: AuditScope,
+  filter: AuditFilter,
   page: Page<(typeof AUDIT_SORTABLE)[number]>,
-): Promise<{ rows: AuditEventDto[]; total: number }> {
-  // Events without a tenant (e.g. a failed login for an unknown tenant) belong to the platform
-  // tenant's auditors; other tenants never see them.
-  const base = db
-    .selectFrom("audit_events")
-    .where((eb) =>
-      where.includeUntenanted
-        ? eb.or([eb("tenant_id", "=", where.tenantId), eb("tenant_id", "is", null)])
-        : eb("tenant_id", "=", where.tenantId),
-    )
-    .where(where.allowed);
+): Promise<{ rows: AuditEventView[]; total: number }> {
+  const base = db.selectFrom("audit_events").where(scopeSql(scope)).where(filterSql(filter));
   const [rows, count] = await Promise.all([
     base
-      .selectAll()
+      .select(EVENT_VIEW_COLUMNS)
       .orderBy(SORT_COLUMNS[page.sort], page.order)
       .orderBy("seq", page.order)
       .offset(page.offset)
@@ -39,23 +40,16 @@ export async function listAuditEvents(
       .execute(),
     base.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow(),
   ]);
-  return {
-    total: Number(count.n),
-    rows: rows.map((r) => ({
-      seq: String(r.seq),
-      occurredAt: r.occurred_at.toISOString(),
-      tenantId: r.tenant_id,
-      actorId: r.actor_id,
-      actorName: r.actor_name,
-      actorRole: r.actor_role,
-      action: r.action,
-      targetType: r.target_type,
-      targetId: r.target_id,
-      result: r.result,
-      detail: r.detail,
-      ip: r.ip,
-      userAgent: r.user_agent,
-      requestId: r.request_id,
-    })),
-  };
+  return { total: Number(count.n), rows: rows.map(toEventView) };
+}
+
+/** One event by seq, or undefined when it does not exist or the scope may not read it. */
+export async function getAuditEvent(db: DbOrTx, scope: AuditScope, seq: string): Promise<AuditEventView | undefined> {
+  const row = await db
+    .selectFrom("audit_events")
+    .select(EVENT_VIEW_COLUMNS)
+    .where("seq", "=", seq)
+    .where(scopeSql(scope))
+    .executeTakeFirst();
+  return row ? toEventView(row) : undefined;
 }

@@ -33,8 +33,15 @@ try {
     process.stderr.write(
       report.ok
         ? `audit chain intact: ${report.eventsChecked} events, ${report.checkpointsChecked} checkpoints / 审计链完整\n`
-        : `AUDIT CHAIN BROKEN at seq ${report.finding?.seq}: ${report.finding?.kind} — ${report.finding?.message} / 审计链被篡改\n`,
+        : `AUDIT CHAIN BROKEN at position ${report.finding?.seq}: ${report.finding?.kind} — ${report.finding?.message} / 审计链被篡改\n`,
     );
+    if (report.unsealedEvents > 0) {
+      // Sealing writes; this command only reads. The next server start seals them.
+      process.stderr.write(
+        `${report.unsealedEvents} events not sealed yet (oldest ${report.oldestUnsealedAt}); ` +
+          `they are chained when the server runs / ${report.unsealedEvents} 条事件尚未入链\n`,
+      );
+    }
     process.exitCode = report.ok ? 0 : 1;
   } finally {
     await database.close();

@@ -1,27 +1,27 @@
 import { sql } from "kysely";
 import { CryptoProfileMismatchError } from "../crypto/profile";
 import type { DbOrTx } from "../db/pool";
-import {
-  type ChainAlgorithm,
-  type ChainedFields,
-  chainHashFunction,
-  canonicalEvent,
-  GENESIS_HASH,
-  PG_TIME_FORMAT,
-} from "./chain";
+import { type ChainAlgorithm, GENESIS_HASH, PG_TIME_FORMAT } from "./chain";
+import { archiveBoundary } from "./archive";
+import { type ChainRow, expectedHash, readChainRange } from "./chain-pages";
+
+/** Pages being read while one is hashed; more than the pool's connections only queue. */
+const READ_AHEAD = 2;
 import { checkpointMessage, PG_SIGNED_AT_FORMAT, profileOfSigningAlgorithm, type SigningAlgorithm } from "./checkpoint";
 
 /**
- * Verification of the audit chain (docs/audit.md): events are read in seq order in pages (bounded
- * memory), each hash recomputed, seq continuity and the links checked, and every checkpoint's
- * signature and hash compared. The report names the first seq where something is wrong.
+ * Verification of the audit chain (docs/audit.md): sealed events are read in chain order (chain_seq)
+ * in pages (bounded memory), each hash recomputed, position continuity and the links checked, and
+ * every checkpoint's signature and hash compared. The report names the first chain position where
+ * something is wrong. Positions up to the head's v1_end_seq were hashed with the v1 canonical form
+ * (built here from the columns), later ones with v2 (text produced by PostgreSQL, canonicalV2Sql).
  */
 export type FindingKind =
   "modified" | "deleted" | "inserted" | "reordered" | "bad_checkpoint_signature" | "checkpoint_mismatch";
 
 export interface Finding {
   kind: FindingKind;
-  /** The first sequence number concerned. */
+  /** The first chain position (chain_seq) concerned. */
   seq: string;
   message: string;
 }
@@ -32,33 +32,23 @@ export interface VerifyReport {
   /** Events at or below this seq predate the chain (migration 0008) and are not covered. */
   genesisSeq: string;
   preChainEvents: number;
-  /** The chain head when verification started; events appended later are left for the next run. */
+  /**
+   * The last position moved to archive files (audit/archive.ts): verification of the database starts
+   * after it, linked to its hash; the archives are verified on their own (npm run audit:archive-verify).
+   */
+  archivedThroughSeq: string | null;
+  /** The chain head when verification started; events sealed later are left for the next run. */
   headSeq: string;
+  /** Events committed but not yet chained by the sealer (normally sealed within a second or two). */
+  unsealedEvents: number;
+  /** When the oldest of them was written; a value minutes old means the sealer is not running. */
+  oldestUnsealedAt: string | null;
   eventsChecked: number;
   checkpointsChecked: number;
   /** Highest seq vouched for by a valid checkpoint signature, if any. */
   lastCheckpointSeq: string | null;
   finding: Finding | null;
   durationMs: number;
-}
-
-interface Row {
-  seq: string;
-  occurred_at: string;
-  tenant_id: string | null;
-  actor_id: string | null;
-  actor_name: string | null;
-  actor_role: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  result: string;
-  detail: string;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  prev_hash: Buffer | null;
-  hash: Buffer | null;
 }
 
 interface CheckpointRow {
@@ -71,24 +61,8 @@ interface CheckpointRow {
   signature: Buffer;
 }
 
-const fieldsOf = (r: Row): ChainedFields => ({
-  seq: r.seq,
-  occurredAt: r.occurred_at,
-  tenantId: r.tenant_id,
-  actorId: r.actor_id,
-  actorName: r.actor_name,
-  actorRole: r.actor_role,
-  action: r.action,
-  targetType: r.target_type,
-  targetId: r.target_id,
-  result: r.result,
-  detail: JSON.parse(r.detail) as unknown,
-  ip: r.ip,
-  userAgent: r.user_agent,
-  requestId: r.request_id,
-});
-
-const same = (a: Buffer | null | undefined, b: Buffer | null | undefined) => !!a && !!b && a.equals(b);
+/** Hex; equal only when both are present. */
+const same = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a === b;
 
 export interface VerifyOptions {
   batchSize?: number;
@@ -101,19 +75,27 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
   const batchSize = opts.batchSize ?? 5_000;
   const head = await db
     .selectFrom("audit_chain_head")
-    .select(["seq", "hash", "hash_alg", "genesis_seq"])
+    .select(["seq", "hash", "hash_alg", "genesis_seq", "v1_end_seq"])
     .executeTakeFirstOrThrow();
   const algorithm = head.hash_alg;
   const headSeq = BigInt(head.seq);
   const genesis = BigInt(head.genesis_seq);
-  const preChain = await sql<{ n: string }>`
-    SELECT count(*)::text AS n FROM audit_events WHERE seq <= ${head.genesis_seq}::bigint`.execute(db);
+  const counts = (
+    await sql<{ pre: string; unsealed: string; oldest: string | null }>`
+      SELECT (SELECT count(*) FROM audit_events WHERE chain_seq IS NULL AND seq <= ${head.genesis_seq}::bigint)::text AS pre,
+        (SELECT count(*) FROM audit_events WHERE chain_seq IS NULL AND seq > ${head.genesis_seq}::bigint)::text AS unsealed,
+        (SELECT to_char(min(occurred_at) AT TIME ZONE 'UTC', ${sql.raw(PG_TIME_FORMAT)}) FROM audit_events
+          WHERE chain_seq IS NULL AND seq > ${head.genesis_seq}::bigint) AS oldest`.execute(db)
+  ).rows[0];
   const report: VerifyReport = {
     ok: true,
     algorithm,
     genesisSeq: head.genesis_seq,
-    preChainEvents: Number(preChain.rows[0]?.n ?? 0),
+    preChainEvents: Number(counts?.pre ?? 0),
+    archivedThroughSeq: null,
     headSeq: head.seq,
+    unsealedEvents: Number(counts?.unsealed ?? 0),
+    oldestUnsealedAt: counts?.oldest ?? null,
     eventsChecked: 0,
     checkpointsChecked: 0,
     lastCheckpointSeq: null,
@@ -126,46 +108,52 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
     report.durationMs = Date.now() - started;
     return report;
   };
-  const hashOf = chainHashFunction(algorithm ?? "SM3");
   const keys = await publicKeys(db);
 
-  let expected = genesis + 1n;
-  let prev = GENESIS_HASH;
+  // After archiving, the database's part of the chain starts after the last archived position.
+  const archived = await archiveBoundary(db);
+  const start = archived ? BigInt(archived.chainSeq) : genesis;
+  report.archivedThroughSeq = archived?.chainSeq ?? null;
+  let expected = start + 1n;
+  let prev = (archived?.hash ?? GENESIS_HASH).toString("hex");
   // A row that failed its check, waiting for the next row to tell which kind of tampering it was.
-  let suspect: Row | null = null;
+  let suspect: ChainRow | null = null;
   // A broken link whose rightful row may turn up further on (reordering).
-  let search: { seq: string; want: Buffer } | null = null;
+  let search: { seq: string; want: string } | null = null;
   let finding: Finding | null = null;
 
-  const accept = (r: Row) => {
-    prev = r.hash as Buffer;
+  const accept = (r: ChainRow) => {
+    prev = r.hash as string;
     expected += 1n;
   };
-  const classify = (s: Row, next: Row | null): Finding | null => {
-    if (next && same(next.prev_hash, prev)) {
-      return same(s.prev_hash, next.hash)
-        ? { kind: "reordered", seq: s.seq, message: `events ${s.seq} and ${next.seq} were swapped` }
-        : { kind: "inserted", seq: s.seq, message: `event ${s.seq} was inserted: the next event links past it` };
+  const classify = (s: ChainRow, next: ChainRow | null): Finding | null => {
+    if (next && same(next.prevHash, prev)) {
+      return same(s.prevHash, next.hash)
+        ? { kind: "reordered", seq: s.chainSeq, message: `events ${s.chainSeq} and ${next.chainSeq} were swapped` }
+        : {
+            kind: "inserted",
+            seq: s.chainSeq,
+            message: `event ${s.chainSeq} was inserted: the next event links past it`,
+          };
     }
-    if (same(s.prev_hash, prev)) {
-      return { kind: "modified", seq: s.seq, message: `event ${s.seq} does not match its hash` };
+    if (same(s.prevHash, prev)) {
+      return { kind: "modified", seq: s.chainSeq, message: `event ${s.chainSeq} does not match its hash` };
     }
-    search = { seq: s.seq, want: prev };
+    search = { seq: s.chainSeq, want: prev };
     return null;
   };
   /** Checks one row; returns true while the chain is intact up to it. */
-  const check = (r: Row): boolean => {
-    const seq = BigInt(r.seq);
-    if (seq > expected) {
+  const check = (r: ChainRow): boolean => {
+    const position = BigInt(r.chainSeq);
+    if (position > expected) {
       finding = { kind: "deleted", seq: expected.toString(), message: `event ${expected} is missing` };
       return false;
     }
-    if (seq < expected) {
-      finding = { kind: "inserted", seq: r.seq, message: `a second event with seq ${r.seq}` };
+    if (position < expected) {
+      finding = { kind: "inserted", seq: r.chainSeq, message: `a second event at position ${r.chainSeq}` };
       return false;
     }
-    const hash = r.hash ? hashOf(Buffer.concat([prev, Buffer.from(canonicalEvent(fieldsOf(r)), "utf8")])) : null;
-    if (same(hash, r.hash) && same(r.prev_hash, prev)) {
+    if (r.hash && same(r.prevHash, prev) && expectedHash(algorithm ?? "SM3", prev, r) === r.hash) {
       accept(r);
       return true;
     }
@@ -173,37 +161,41 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
     return false;
   };
 
-  const fetchPage = (cursor: { seq: string; at: string }): Promise<Row[]> =>
-    sql<Row>`
-      SELECT seq::text AS seq, to_char(occurred_at AT TIME ZONE 'UTC', ${sql.raw(PG_TIME_FORMAT)}) AS occurred_at,
-        tenant_id::text AS tenant_id, actor_id::text AS actor_id, actor_name, actor_role, action, target_type,
-        target_id, result, detail::text AS detail, ip, user_agent, request_id, prev_hash, hash
-      FROM audit_events e
-      WHERE seq >= ${cursor.seq}::bigint AND seq <= ${head.seq}::bigint
-        AND (seq, occurred_at) > (${cursor.seq}::bigint, ${cursor.at}::timestamptz)
-      -- Qualified: the bare names would sort by the text output columns of the same name.
-      ORDER BY e.seq, e.occurred_at
-      LIMIT ${batchSize}`
-      .execute(db)
-      .then((page) => page.rows);
-  // The next page is fetched while this one is hashed: reading and hashing overlap.
-  let pending: Promise<Row[]> | null = fetchPage({ seq: head.genesis_seq, at: "infinity" });
-  scan: while (pending) {
-    const rows: Row[] = await pending;
-    pending = null;
-    if (rows.length === 0) break;
-    const last = rows[rows.length - 1] as Row;
-    if (rows.length === batchSize) {
-      pending = fetchPage({ seq: last.seq, at: last.occurred_at });
-      // Awaited below or after the loop; this only keeps an early exit from leaving it unobserved.
-      pending.catch(() => {});
+  // Pages are ranges of positions, so the next ones are read (on other pool connections) while this
+  // one is hashed; checkpoints come with their page.
+  const v1End = BigInt(head.v1_end_seq);
+  const ranges: [bigint, bigint][] = [];
+  for (let from = start; from < headSeq; from += BigInt(batchSize)) {
+    const to = from + BigInt(batchSize);
+    ranges.push([from, to < headSeq ? to : headSeq]);
+  }
+  const fetchPage = async ([from, to]: [bigint, bigint]) => {
+    const rows = await readChainRange(db, from, to, v1End);
+    return { rows, checkpoints: rows.length > 0 ? await checkpointsIn(db, rows) : new Map<string, CheckpointRow[]>() };
+  };
+  const inFlight: Promise<{ rows: ChainRow[]; checkpoints: Map<string, CheckpointRow[]> }>[] = [];
+  let next = 0;
+  const refill = () => {
+    while (inFlight.length < READ_AHEAD && next < ranges.length) {
+      const page = fetchPage(ranges[next++] as [bigint, bigint]);
+      // Awaited in turn or after the loop; this only keeps an early exit from leaving it unobserved.
+      page.catch(() => {});
+      inFlight.push(page);
     }
-    const checkpoints = finding || search ? new Map<string, CheckpointRow[]>() : await checkpointsIn(db, rows);
+  };
+  refill();
+  scan: while (inFlight.length > 0) {
+    const { rows, checkpoints } = await (inFlight.shift() as (typeof inFlight)[number]);
+    refill();
     for (const r of rows) {
       if (search) {
-        if (same(r.prev_hash, (search as { want: Buffer }).want)) {
+        if (same(r.prevHash, (search as { want: string }).want)) {
           const s = search as { seq: string };
-          finding = { kind: "reordered", seq: s.seq, message: `the event that belongs at ${s.seq} is at ${r.seq}` };
+          finding = {
+            kind: "reordered",
+            seq: s.seq,
+            message: `the event that belongs at ${s.seq} is at ${r.chainSeq}`,
+          };
           break scan;
         }
         continue;
@@ -219,20 +211,20 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
         continue;
       }
       report.eventsChecked += 1;
-      for (const cp of checkpoints.get(r.seq) ?? []) {
+      for (const cp of checkpoints.get(r.chainSeq) ?? []) {
         const problem = checkCheckpoint(cp, r, keys);
         report.checkpointsChecked += 1;
         if (problem) {
           finding = problem;
           break scan;
         }
-        report.lastCheckpointSeq = r.seq;
+        report.lastCheckpointSeq = r.chainSeq;
       }
     }
     opts.onProgress?.(report.eventsChecked);
   }
-  // A prefetch left by an early exit finishes before the caller reuses the connection.
-  await (pending as Promise<Row[]> | null)?.catch(() => {});
+  // Reads left by an early exit finish before the caller reuses the connections.
+  await Promise.allSettled(inFlight);
   if (finding) return done(finding);
   if (suspect) return done(classify(suspect, null) ?? modifiedLink(suspect));
   if (search) {
@@ -246,24 +238,30 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
       message: `events from ${expected} to ${headSeq} are missing`,
     });
   }
-  if (headSeq > genesis && !same(prev, head.hash)) {
+  if (headSeq > start && prev !== head.hash.toString("hex")) {
     return done({ kind: "modified", seq: head.seq, message: "the chain head does not match the last event" });
   }
-  // Rows beyond the head: an insertion after the end (appends since the start moved the head too, so
-  // the current head is the bound); and hashed rows among those that predate the chain. Two index scans.
-  const beyond = await sql<{ seq: string }>`
-    (SELECT seq::text AS seq FROM audit_events WHERE seq > (SELECT seq FROM audit_chain_head) ORDER BY audit_events.seq LIMIT 1)
+  // Rows outside the chain: a position beyond the head (the current head: sealing since the start
+  // moved it too) or at or below the genesis, and hashes on a row the sealer never placed. Index scans.
+  const outside = await sql<{ seq: string; placed: boolean }>`
+    (SELECT chain_seq::text AS seq, true AS placed FROM audit_events
+      WHERE chain_seq > (SELECT seq FROM audit_chain_head) ORDER BY chain_seq LIMIT 1)
     UNION ALL
-    (SELECT seq::text FROM audit_events WHERE seq <= ${head.genesis_seq}::bigint AND hash IS NOT NULL LIMIT 1)`.execute(
-    db,
-  );
-  const stray = beyond.rows[0];
-  if (stray) return done({ kind: "inserted", seq: stray.seq, message: `event ${stray.seq} lies outside the chain` });
+    (SELECT chain_seq::text, true FROM audit_events WHERE chain_seq <= ${head.genesis_seq}::bigint LIMIT 1)
+    UNION ALL
+    (SELECT seq::text, false FROM audit_events WHERE chain_seq IS NULL AND hash IS NOT NULL LIMIT 1)`.execute(db);
+  const stray = outside.rows[0];
+  if (stray) {
+    const message = stray.placed
+      ? `event ${stray.seq} lies outside the chain`
+      : `the event with id ${stray.seq} carries a hash but was never placed in the chain`;
+    return done({ kind: "inserted", seq: stray.seq, message });
+  }
   return done(null);
 }
 
-function modifiedLink(r: Row): Finding {
-  return { kind: "modified", seq: r.seq, message: `event ${r.seq} does not link to the event before it` };
+function modifiedLink(r: ChainRow): Finding {
+  return { kind: "modified", seq: r.chainSeq, message: `event ${r.chainSeq} does not link to the event before it` };
 }
 
 async function publicKeys(db: DbOrTx): Promise<PublicKeys> {
@@ -272,9 +270,9 @@ async function publicKeys(db: DbOrTx): Promise<PublicKeys> {
 }
 
 /** Checkpoints for the seqs of one page, one query per page. */
-async function checkpointsIn(db: DbOrTx, rows: Row[]): Promise<Map<string, CheckpointRow[]>> {
-  const first = (rows[0] as Row).seq;
-  const last = (rows[rows.length - 1] as Row).seq;
+async function checkpointsIn(db: DbOrTx, rows: ChainRow[]): Promise<Map<string, CheckpointRow[]>> {
+  const first = (rows[0] as ChainRow).chainSeq;
+  const last = (rows[rows.length - 1] as ChainRow).chainSeq;
   const found = await sql<CheckpointRow>`
     SELECT id::text AS id, seq::text AS seq, hash, hash_alg,
       to_char(signed_at AT TIME ZONE 'UTC', ${sql.raw(PG_SIGNED_AT_FORMAT)}) AS signed_at, key_id::text AS key_id, signature
@@ -304,7 +302,7 @@ function signatureValid(cp: CheckpointRow, keys: PublicKeys): boolean {
   }
 }
 
-function checkCheckpoint(cp: CheckpointRow, r: Row, keys: PublicKeys): Finding | null {
+function checkCheckpoint(cp: CheckpointRow, r: ChainRow, keys: PublicKeys): Finding | null {
   if (!signatureValid(cp, keys)) {
     return {
       kind: "bad_checkpoint_signature",
@@ -312,7 +310,7 @@ function checkCheckpoint(cp: CheckpointRow, r: Row, keys: PublicKeys): Finding |
       message: `checkpoint ${cp.id} at seq ${cp.seq} has a bad signature`,
     };
   }
-  if (!same(cp.hash, r.hash)) {
+  if (!same(cp.hash.toString("hex"), r.hash)) {
     return {
       kind: "checkpoint_mismatch",
       seq: cp.seq,

@@ -1,4 +1,5 @@
 import { actorOf, record } from "../audit/record";
+import type { AclGuard } from "../authz/integrity";
 import type { Config } from "../config";
 import type { Db, DbOrTx } from "../db/pool";
 import { withTx } from "../db/tx";
@@ -53,6 +54,8 @@ export function createAuthService(
   db: Db,
   config: Pick<Config, "pbkdf2Iterations" | "session">,
   platformTenantCode: string,
+  /** Verifies the MAC of the role assignment read at sign-in and on every request (authz/integrity.ts). */
+  guard: Pick<AclGuard, "check">,
 ): AuthService {
   // Verifying against a real hash when the user does not exist keeps response times alike.
   const dummyHash = hashPassword("tianshu-timing-equaliser", config.pbkdf2Iterations);
@@ -60,7 +63,7 @@ export function createAuthService(
   return {
     async login(input, ctx) {
       const tenantCode = input.tenant ?? platformTenantCode;
-      const candidate = await store.findLoginCandidate(db, tenantCode, input.username);
+      const candidate = await store.findLoginCandidate(db, tenantCode, input.username, guard);
       const passwordOk = await verifyPassword(candidate?.passwordHash ?? (await dummyHash), input.password);
       const now = new Date();
       const refuse = async (reason: string, extra: Record<string, unknown> = {}, tx: DbOrTx = db) =>
@@ -268,7 +271,7 @@ export function createAuthService(
     },
 
     async authenticate(sessionId) {
-      const row = await store.touchSession(db, sessionId);
+      const row = await store.touchSession(db, sessionId, guard);
       return row ?? null;
     },
 

@@ -1,6 +1,10 @@
 import { sql } from "kysely";
 import { ADMIN_ROLES, type AdminRole, isAdminRole } from "../../../policies/subjects";
+import type { AclGuard } from "../authz/integrity";
+import { ROLE_ROW_JSON, type RoleRowJson, verifiedRole } from "../authz/integrity-rows";
 import type { DbOrTx } from "../db/pool";
+
+type RoleGuard = Pick<AclGuard, "check">;
 
 export interface LoginCandidate {
   userId: string;
@@ -18,10 +22,17 @@ export interface LoginCandidate {
   hasFactor: boolean;
 }
 
-const adminRoleOf = sql<string | null>`(
-  SELECT r.role FROM role_assignments r
+/** The account's admin-role row with its MAC (api/src/authz/integrity.ts): verified before it is used. */
+const adminRoleOf = sql<RoleRowJson | null>`(
+  SELECT ${ROLE_ROW_JSON} FROM role_assignments r
   WHERE r.user_id = u.id AND r.role IN (${sql.join([...ADMIN_ROLES])})
   LIMIT 1)`;
+
+/** The admin role of a loaded row; none when its MAC fails (a tampered role assignment gives no role). */
+const adminRoleIn = (guard: RoleGuard, row: RoleRowJson | null): AdminRole | null => {
+  const role = verifiedRole(guard, row);
+  return isAdminRole(role) ? role : null;
+};
 
 const hasFactorOf = sql<boolean>`EXISTS (
   SELECT 1 FROM mfa_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)`;
@@ -30,6 +41,7 @@ export async function findLoginCandidate(
   db: DbOrTx,
   tenantCode: string,
   username: string,
+  guard: RoleGuard,
 ): Promise<LoginCandidate | undefined> {
   const row = await db
     .selectFrom("users as u")
@@ -63,7 +75,7 @@ export async function findLoginCandidate(
     mustChangePassword: row.must_change_password,
     passwordChangedAt: row.password_changed_at,
     lockedUntil: row.locked_until,
-    role: isAdminRole(row.role) ? row.role : null,
+    role: adminRoleIn(guard, row.role),
     hasFactor: row.has_factor,
   };
 }
@@ -161,7 +173,11 @@ export const LIVE_SESSION = sql<boolean>`(s.revoked_at IS NULL AND s.expires_at 
  * Validates a session and extends its idle window in one round trip: the UPDATE matches only a
  * live session of an active account in an active tenant and returns who it belongs to.
  */
-export async function touchSession(db: DbOrTx, sessionId: string): Promise<SessionPrincipalRow | undefined> {
+export async function touchSession(
+  db: DbOrTx,
+  sessionId: string,
+  guard: RoleGuard,
+): Promise<SessionPrincipalRow | undefined> {
   const result = await sql<{
     id: string;
     user_id: string;
@@ -169,7 +185,7 @@ export async function touchSession(db: DbOrTx, sessionId: string): Promise<Sessi
     username: string;
     display_name: string;
     must_change_password: boolean;
-    role: string | null;
+    role: RoleRowJson | null;
     mfa_required: boolean;
     mfa_method: "totp" | "sm2" | "recovery" | null;
     allow_list: unknown;
@@ -189,7 +205,7 @@ export async function touchSession(db: DbOrTx, sessionId: string): Promise<Sessi
   `.execute(db);
   const row = result.rows[0];
   if (!row) return undefined;
-  const role = isAdminRole(row.role) ? row.role : null;
+  const role = adminRoleIn(guard, row.role);
   return {
     sessionId: row.id,
     userId: row.user_id,

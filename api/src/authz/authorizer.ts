@@ -9,6 +9,7 @@ import type { Db } from "../db/pool";
 import type { Principal } from "../http/context";
 import { compileRows, composeAbility, grantRules } from "./compose";
 import { AUTHZ_CHANNEL, currentGeneration, decodeGeneration, encodeGeneration, newerGeneration } from "./generations";
+import type { AclGuard } from "./integrity";
 import { Lru } from "./lru";
 import { loadPublished } from "./policy-store";
 import { type LoadedSubject, loadSubject } from "./subject-store";
@@ -72,7 +73,9 @@ export interface AuthorizerDeps {
   db: Db;
   bus: Bus;
   logger: Pick<Logger, "warn" | "error">;
-  /** The scoped-admin loader (api/src/grants/store.ts activeScopedGrants). */
+  /** Checks the MACs of role assignments and published policies as they are loaded (integrity.ts). */
+  guard: Pick<AclGuard, "check">;
+  /** The scoped-admin loader (api/src/grants/store.ts activeScopedGrants, with its MAC checks). */
   loadScopedGrants: (db: Db, tenantId: string, userId: string) => Promise<ScopedGrant[]>;
   /** How long a loaded subject (attributes, grants) is trusted within one generation. */
   subjectTtlMs?: number;
@@ -133,7 +136,7 @@ export function createAuthorizer(deps: AuthorizerDeps): PolicyAuthorizer {
     let pending = loading.get(tenantId);
     if (!pending) {
       pending = (async () => {
-        const loaded = await loadPublished(deps.db, tenantId);
+        const loaded = await loadPublished(deps.db, tenantId, deps.guard);
         const set = compileRows(loaded.policies, (row) =>
           deps.logger.error({ policyId: row.id, version: row.version }, "published policy failed validation; ignored"),
         );
@@ -152,7 +155,7 @@ export function createAuthorizer(deps: AuthorizerDeps): PolicyAuthorizer {
     const cached = subjects.get(key);
     if (cached && cached.generation === generation && cached.expiresAt > now()) return cached;
     const [subject, grants] = await Promise.all([
-      loadSubject(deps.db, tenantId, userId),
+      loadSubject(deps.db, tenantId, userId, deps.guard),
       deps.loadScopedGrants(deps.db, tenantId, userId),
     ]);
     // A grant lapsing bumps no generation (nothing is written when it does), so the entry must not

@@ -9,6 +9,7 @@ import { Conflict, NotFound } from "../http/errors";
 import type { Page } from "../http/list";
 import type { ApiClientScope } from "../http/route";
 import * as store from "./client-store";
+import type { AclGuard } from "./integrity";
 
 export type { ApiClientPrincipal };
 
@@ -43,8 +44,8 @@ const notFound = () => new NotFound("API_CLIENT_NOT_FOUND", "No such API client.
  * revocation is announced on the bus so every instance forgets the client at once (while the bus is
  * down nothing is cached).
  */
-export function createApiClientService(deps: { db: Db; bus: Bus }): ApiClientService {
-  const { db, bus } = deps;
+export function createApiClientService(deps: { db: Db; bus: Bus; guard: AclGuard }): ApiClientService {
+  const { db, bus, guard } = deps;
   const verified = new Map<string, { digest: string; client: ApiClientPrincipal; until: number }>();
   const touched = new Map<string, number>();
   bus.subscribe(CHANNEL, (id) => verified.delete(id));
@@ -69,7 +70,7 @@ export function createApiClientService(deps: { db: Db; bus: Bus }): ApiClientSer
       const id = crypto.randomUUID();
       const secret = crypto.randomBytes(32).toString("base64url");
       const client = await withTx(db, async (tx) => {
-        const row = await store.insertClient(tx, {
+        const row = await store.insertClient(tx, guard.integrity, {
           id,
           tenantId: p.tenantId,
           name: input.name,
@@ -98,7 +99,7 @@ export function createApiClientService(deps: { db: Db; bus: Bus }): ApiClientSer
         if (client.revokedAt) {
           throw new Conflict("API_CLIENT_REVOKED", "This API client is already revoked.", "该 API 客户端已吊销。");
         }
-        await store.revokeClient(tx, id);
+        await store.revokeClient(tx, guard.integrity, id);
         await record(tx, {
           ...actorOf(ctx),
           action: "apiClient.revoke",
@@ -123,7 +124,7 @@ export function createApiClientService(deps: { db: Db; bus: Bus }): ApiClientSer
       if (cached && cached.until > now && bus.listening) {
         if (crypto.timingSafeEqual(Buffer.from(cached.digest), Buffer.from(d))) client = cached.client;
       } else {
-        const found = await store.credentialOf(db, id);
+        const found = await store.credentialOf(db, id, guard);
         if (found && crypto.timingSafeEqual(Buffer.from(found.secretHash), Buffer.from(d))) {
           const { id: cid, tenantId, name, scopes } = found.client;
           client = { id: cid, tenantId, name, scopes };

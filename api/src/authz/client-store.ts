@@ -1,5 +1,7 @@
 import { sql } from "kysely";
 import type { DbOrTx } from "../db/pool";
+import type { AclGuard, AclIntegrity } from "./integrity";
+import { clientFacts } from "./integrity-rows";
 import type { Page } from "../http/list";
 
 export interface ApiClientRow {
@@ -46,12 +48,21 @@ const toRow = (r: {
 
 export async function insertClient(
   tx: DbOrTx,
+  integrity: AclIntegrity,
   v: { id: string; tenantId: string; name: string; scopes: string[]; secretHash: string; createdBy: string },
 ): Promise<ApiClientRow> {
+  const mac = integrity.mac("api_client", {
+    id: v.id,
+    tenantId: v.tenantId,
+    secretHash: v.secretHash,
+    scopes: v.scopes,
+    revoked: false,
+  });
   const row = await tx
     .insertInto("api_clients")
     .values({
       id: v.id,
+      mac,
       tenant_id: v.tenantId,
       name: v.name,
       scopes: v.scopes,
@@ -98,10 +109,18 @@ export async function listClients(
   return { rows: rows.map(toRow), total: Number(total.n) };
 }
 
-export async function revokeClient(tx: DbOrTx, id: string): Promise<void> {
-  await tx
+/** Revokes a client; its MAC now says "revoked", so clearing revoked_at in SQL does not bring it back. */
+export async function revokeClient(tx: DbOrTx, integrity: AclIntegrity, id: string): Promise<void> {
+  const row = await tx
     .updateTable("api_clients")
     .set({ revoked_at: sql`now()` })
+    .where("id", "=", id)
+    .returning(["id", "tenant_id", "secret_hash", "scopes", "revoked_at"])
+    .executeTakeFirst();
+  if (!row) return;
+  await tx
+    .updateTable("api_clients")
+    .set({ mac: integrity.mac("api_client", clientFacts(row)) })
     .where("id", "=", id)
     .execute();
 }
@@ -110,16 +129,22 @@ export async function revokeClient(tx: DbOrTx, id: string): Promise<void> {
 export async function credentialOf(
   db: DbOrTx,
   id: string,
+  guard: Pick<AclGuard, "check">,
 ): Promise<{ client: ApiClientRow; secretHash: string } | undefined> {
   const row = await db
     .selectFrom("api_clients as c")
     .innerJoin("tenants as t", "t.id", "c.tenant_id")
-    .select([...COLUMNS, "c.secret_hash"])
+    .select([...COLUMNS, "c.secret_hash", "c.mac"])
     .where("c.id", "=", id)
     .where("c.revoked_at", "is", null)
     .where("t.status", "=", "active")
     .executeTakeFirst();
-  return row ? { client: toRow(row), secretHash: row.secret_hash } : undefined;
+  if (!row) return undefined;
+  // A client whose scopes, secret digest or tenant were changed in SQL authenticates as nobody.
+  if (!guard.check("api_client", clientFacts(row), row.mac, { rowId: row.id, tenantId: row.tenant_id })) {
+    return undefined;
+  }
+  return { client: toRow(row), secretHash: row.secret_hash };
 }
 
 export async function touchClient(db: DbOrTx, id: string): Promise<void> {

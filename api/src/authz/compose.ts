@@ -22,7 +22,8 @@ export function grantRules(grants: ScopedGrant[]): TaggedRule[] {
 
 /**
  * Published rows → a compiled set. A stored document that no longer validates (the vocabulary
- * changed under it) is left out rather than trusted, and reported to the caller to log.
+ * changed under it) is left out rather than trusted, and reported to the caller to log. Of a row whose
+ * MAC failed (`denyOnly`) only the deny rules are compiled: it may take access away, never give it.
  */
 export function compileRows(rows: PublishedRow[], onInvalid: (row: PublishedRow) => void): PolicySet {
   const policies: PublishedPolicy[] = [];
@@ -32,7 +33,11 @@ export function compileRows(rows: PublishedRow[], onInvalid: (row: PublishedRow)
       onInvalid(row);
       continue;
     }
-    policies.push({ id: row.id, name: row.name, version: row.version, document: parsed.data });
+    // A row that failed its integrity check keeps only its deny rules (authz/integrity.ts).
+    const document = row.denyOnly
+      ? { ...parsed.data, rules: parsed.data.rules.filter((rule) => rule.effect === "deny") }
+      : parsed.data;
+    policies.push({ id: row.id, name: row.name, version: row.version, document });
   }
   return compilePolicySet(policies);
 }

@@ -14,6 +14,7 @@ import type { Page } from "../http/list";
 import { z } from "../http/zod";
 import { type AdminRole, isAdminRole } from "../../../policies/subjects";
 import type { PolicyAuthorizer } from "./authorizer";
+import type { AclGuard } from "./integrity";
 import { compileRows, composeAbility } from "./compose";
 import { bumpGeneration } from "./generations";
 import * as store from "./policy-store";
@@ -113,10 +114,23 @@ const ProposedPublish = z.strictObject({ policyId: z.uuid(), version: z.number()
 export function createPolicyService(deps: {
   db: Db;
   authz: PolicyAuthorizer;
+  /** MACs the rows it writes and checks the versions it publishes or restores (authz/integrity.ts). */
+  guard: AclGuard;
   /** With it, publishing is subject to the two-person rule when the tenant's settings say so. */
   approvals?: Pick<ApprovalService, "gate" | "register"> | undefined;
 }): PolicyService {
-  const { db, authz, approvals } = deps;
+  const { db, authz, approvals, guard } = deps;
+  const integrity = guard.integrity;
+  /** A version changed in SQL is never published nor copied (its MAC would be made anew over the change). */
+  const assertIntact = async (tx: Tx, tenantId: string, id: string, version: number) => {
+    if (!(await store.versionIntact(tx, guard, tenantId, id, version))) {
+      throw new Conflict(
+        "POLICY_INTEGRITY",
+        "This policy version failed its integrity check (it was changed outside the API); it is not used.",
+        "该策略版本未通过完整性校验（已被绕过系统修改），不能使用。",
+      );
+    }
+  };
 
   async function lockedPolicy(tx: Tx, tenantId: string, id: string, ifMatch: number | undefined) {
     const policy = await store.findPolicy(tx, tenantId, id, { forUpdate: true });
@@ -151,7 +165,7 @@ export function createPolicyService(deps: {
   async function assertNoLockout(tx: Tx, ctx: RequestContext, publisher?: Publisher): Promise<void> {
     const p = principalOf(ctx);
     const who = publisher ?? { userId: p.userId, role: p.role };
-    const loaded = await store.loadPublished(tx, p.tenantId);
+    const loaded = await store.loadPublished(tx, p.tenantId, guard);
     const set = compileRows(loaded.policies, () => {});
     const { ability } = composeAbility({
       role: who.role,
@@ -189,8 +203,9 @@ export function createPolicyService(deps: {
     if (policy.publishedVersion === version) {
       throw new Conflict("ALREADY_PUBLISHED", "This version is already the published one.", "该版本已是生效版本。");
     }
+    await assertIntact(tx, p.tenantId, id, version);
     await store.markPublished(tx, id, version, p.userId);
-    await store.updatePolicy(tx, id, { publishedVersion: version });
+    await store.updatePolicy(tx, integrity, id, { publishedVersion: version });
     await assertNoLockout(tx, ctx, publisher);
     const generation = await bumpGeneration(tx, p.tenantId);
     await record(tx, {
@@ -236,9 +251,18 @@ export function createPolicyService(deps: {
         assertValidDocument(input.document);
         const id = await withTx(db, async (tx) => {
           const policyId = await store
-            .insertPolicy(tx, { tenantId: p.tenantId, name: input.name, description: input.description ?? "" })
+            .insertPolicy(tx, integrity, {
+              tenantId: p.tenantId,
+              name: input.name,
+              description: input.description ?? "",
+            })
             .catch(uniqueName);
-          await store.insertVersion(tx, { policyId, version: 1, document: input.document, createdBy: p.userId });
+          await store.insertVersion(tx, integrity, {
+            policyId,
+            version: 1,
+            document: input.document,
+            createdBy: p.userId,
+          });
           await record(tx, {
             ...actorOf(ctx),
             action: "policy.create",
@@ -263,7 +287,7 @@ export function createPolicyService(deps: {
       return audited(ctx, "policy.update", id, async () => {
         await withTx(db, async (tx) => {
           const before = await lockedPolicy(tx, p.tenantId, id, ifMatch);
-          await store.updatePolicy(tx, id, patch).catch(uniqueName);
+          await store.updatePolicy(tx, integrity, id, patch).catch(uniqueName);
           await record(tx, {
             ...actorOf(ctx),
             action: "policy.update",
@@ -327,8 +351,8 @@ export function createPolicyService(deps: {
         const version = await withTx(db, async (tx) => {
           const policy = await lockedPolicy(tx, p.tenantId, id, ifMatch);
           const next = policy.latestVersion + 1;
-          await store.insertVersion(tx, { policyId: id, version: next, document, createdBy: p.userId });
-          await store.updatePolicy(tx, id, {});
+          await store.insertVersion(tx, integrity, { policyId: id, version: next, document, createdBy: p.userId });
+          await store.updatePolicy(tx, integrity, id, {});
           await record(tx, {
             ...actorOf(ctx),
             action: "policy.version.create",
@@ -384,9 +408,15 @@ export function createPolicyService(deps: {
           const policy = await lockedPolicy(tx, p.tenantId, id, ifMatch);
           const source = await store.findVersion(tx, id, version);
           if (!source) throw versionNotFound();
+          await assertIntact(tx, p.tenantId, id, version);
           const n = policy.latestVersion + 1;
-          await store.insertVersion(tx, { policyId: id, version: n, document: source.document, createdBy: p.userId });
-          await store.updatePolicy(tx, id, {});
+          await store.insertVersion(tx, integrity, {
+            policyId: id,
+            version: n,
+            document: source.document,
+            createdBy: p.userId,
+          });
+          await store.updatePolicy(tx, integrity, id, {});
           await record(tx, {
             ...actorOf(ctx),
             action: "policy.restore",

@@ -1,5 +1,8 @@
+import crypto from "node:crypto";
 import { sql } from "kysely";
 import type { DbOrTx } from "../db/pool";
+import type { AclGuard, AclIntegrity } from "./integrity";
+import { versionFacts } from "./integrity-rows";
 import type { Page } from "../http/list";
 
 export interface PolicyRow {
@@ -103,21 +106,35 @@ export async function listPolicies(
 
 export async function insertPolicy(
   tx: DbOrTx,
+  integrity: AclIntegrity,
   values: { tenantId: string; name: string; description: string },
 ): Promise<string> {
+  const id = crypto.randomUUID();
   const row = await tx
     .insertInto("policies")
-    .values({ tenant_id: values.tenantId, name: values.name, description: values.description })
+    .values({
+      id,
+      tenant_id: values.tenantId,
+      name: values.name,
+      description: values.description,
+      mac: integrity.mac("policy", { id, tenantId: values.tenantId, publishedVersion: null }),
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   return row.id;
 }
 
+/**
+ * Updates a policy row. Its MAC covers the published version only (plus ids), and is recomputed
+ * only when `patch` sets it: a rename never re-MACs a published_version changed in SQL meanwhile.
+ */
 export async function updatePolicy(
   tx: DbOrTx,
+  integrity: AclIntegrity,
   id: string,
   patch: { name?: string | undefined; description?: string | undefined; publishedVersion?: number | null },
 ): Promise<void> {
+  const published = patch.publishedVersion;
   await tx
     .updateTable("policies")
     .set((eb) => ({
@@ -129,6 +146,14 @@ export async function updatePolicy(
     }))
     .where("id", "=", id)
     .execute();
+  if (published !== undefined) {
+    const row = await tx.selectFrom("policies").select("tenant_id").where("id", "=", id).executeTakeFirstOrThrow();
+    await tx
+      .updateTable("policies")
+      .set({ mac: integrity.mac("policy", { id, tenantId: row.tenant_id, publishedVersion: published }) })
+      .where("id", "=", id)
+      .execute();
+  }
 }
 
 export async function deletePolicy(tx: DbOrTx, id: string): Promise<void> {
@@ -138,18 +163,47 @@ export async function deletePolicy(tx: DbOrTx, id: string): Promise<void> {
 
 export async function insertVersion(
   tx: DbOrTx,
+  integrity: AclIntegrity,
   values: { policyId: string; version: number; document: unknown; createdBy: string },
 ): Promise<void> {
+  const json = JSON.stringify(values.document);
   await tx
     .insertInto("policy_versions")
     .values({
       policy_id: values.policyId,
       version: values.version,
       status: "draft",
-      document: JSON.stringify(values.document),
+      document: json,
       created_by: values.createdBy,
+      // Over the document as stored (JSON round trip), in canonical form (integrity.ts).
+      mac: integrity.mac("policy_version", {
+        policyId: values.policyId,
+        version: values.version,
+        document: JSON.parse(json) as unknown,
+      }),
     })
     .execute();
+}
+
+/**
+ * Whether a stored version's MAC verifies (reported by the guard when not): publishing or restoring
+ * a version whose document was changed in SQL is refused rather than given a fresh MAC.
+ */
+export async function versionIntact(
+  db: DbOrTx,
+  guard: Pick<AclGuard, "check">,
+  tenantId: string,
+  policyId: string,
+  version: number,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom("policy_versions")
+    .select(["policy_id", "version", "document", "mac"])
+    .where("policy_id", "=", policyId)
+    .where("version", "=", version)
+    .executeTakeFirst();
+  if (!row) return false;
+  return guard.check("policy_version", versionFacts(row), row.mac, { rowId: `${policyId}:v${version}`, tenantId });
 }
 
 const toVersion = (r: {
@@ -226,6 +280,11 @@ export interface PublishedRow {
   name: string;
   version: number;
   document: unknown;
+  /**
+   * Set when the policy row or the published version failed its MAC check: only the document's deny
+   * rules are used (a tampered row can take access away, never give it; compose.ts compileRows).
+   */
+  denyOnly?: boolean;
 }
 
 /**
@@ -235,15 +294,20 @@ export interface PublishedRow {
 export async function loadPublished(
   db: DbOrTx,
   tenantId: string,
+  guard: Pick<AclGuard, "check">,
 ): Promise<{ generation: string; policies: PublishedRow[] }> {
   const result = await sql<{
     generation: string;
     id: string | null;
     name: string | null;
+    published_version: number | null;
+    policy_mac: Buffer | null;
     version: number | null;
     document: unknown;
+    version_mac: Buffer | null;
   }>`
-    SELECT g.generation::text AS generation, p.id, p.name, v.version, v.document
+    SELECT g.generation::text AS generation, p.id, p.name, p.published_version, p.mac AS policy_mac,
+      v.version, v.document, v.mac AS version_mac
     FROM (SELECT coalesce((SELECT generation FROM policy_generations WHERE tenant_id = ${tenantId}), 1) AS generation) g
     LEFT JOIN policies p ON p.tenant_id = ${tenantId} AND p.published_version IS NOT NULL
     LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.published_version
@@ -252,7 +316,21 @@ export async function loadPublished(
   const policies: PublishedRow[] = [];
   for (const r of result.rows) {
     if (r.id && r.name && r.version !== null) {
-      policies.push({ id: r.id, name: r.name, version: r.version, document: r.document });
+      // Both checks run (and report) even when the first fails.
+      const policyOk = guard.check(
+        "policy",
+        { id: r.id, tenantId, publishedVersion: r.published_version },
+        r.policy_mac,
+        { rowId: r.id, tenantId },
+      );
+      const versionOk = guard.check(
+        "policy_version",
+        { policyId: r.id, version: r.version, document: r.document },
+        r.version_mac,
+        { rowId: `${r.id}:v${r.version}`, tenantId },
+      );
+      const row: PublishedRow = { id: r.id, name: r.name, version: r.version, document: r.document };
+      policies.push(policyOk && versionOk ? row : { ...row, denyOnly: true });
     }
   }
   return { generation, policies };

@@ -4,6 +4,7 @@ import { activeScopedGrants } from "../grants/store";
 import { type Bus, createInProcessBus, createPgBus } from "../db/bus";
 import type { Db } from "../db/pool";
 import { createAuthorizer, type PolicyAuthorizer } from "./authorizer";
+import type { AclGuard } from "./integrity";
 import { type ApiClientService, createApiClientService } from "./client-service";
 import { createPolicyService, type PolicyService } from "./policy-service";
 import { createSimulator } from "./simulate";
@@ -28,17 +29,20 @@ export function createAuthzServices(deps: {
   bus?: Bus | undefined;
   /** The two-person rule (api/src/approvals): policy publishing registers its executor there. */
   approvals?: Pick<ApprovalService, "gate" | "register"> | undefined;
+  /** MACs of access-control rows: checked on every load, computed on every write (integrity.ts). */
+  guard: AclGuard;
 }): AuthzServices {
-  const { db } = deps;
+  const { db, guard } = deps;
+  const loadScopedGrants = (d: Db, tenantId: string, userId: string) => activeScopedGrants(d, tenantId, userId, guard);
   const bus =
     deps.bus ??
     (deps.databaseUrl ? createPgBus({ connection: deps.databaseUrl, db, logger: deps.logger }) : createInProcessBus());
-  const authz = createAuthorizer({ db, bus, logger: deps.logger, loadScopedGrants: activeScopedGrants });
+  const authz = createAuthorizer({ db, bus, logger: deps.logger, guard, loadScopedGrants });
   return {
     bus,
     authz,
-    policies: createPolicyService({ db, authz, approvals: deps.approvals }),
-    simulator: createSimulator({ db, loadScopedGrants: activeScopedGrants }),
-    apiClients: createApiClientService({ db, bus }),
+    policies: createPolicyService({ db, authz, guard, approvals: deps.approvals }),
+    simulator: createSimulator({ db, guard, loadScopedGrants }),
+    apiClients: createApiClientService({ db, bus, guard }),
   };
 }

@@ -9,6 +9,7 @@ import { NotFound } from "../http/errors";
 import { compileRows, composeAbility, grantRules } from "./compose";
 import type { CheckReason } from "./pdp";
 import * as store from "./policy-store";
+import type { AclGuard } from "./integrity";
 import { departmentPaths, loadSubject, sampleUserIds } from "./subject-store";
 
 export type SubjectInput = { userId: string } | { attributes: Record<string, unknown> };
@@ -62,12 +63,14 @@ const envOf = (e: EnvironmentInput | undefined): DecisionEnvironmentInput => ({
 export function createSimulator(deps: {
   db: Db;
   loadScopedGrants: (db: Db, tenantId: string, userId: string) => Promise<ScopedGrant[]>;
+  /** Checks MACs as rows are loaded, as the authorizer does (integrity.ts). */
+  guard: Pick<AclGuard, "check">;
 }) {
   const { db } = deps;
 
   /** The tenant's published rows, with one policy's entry replaced by a draft version (or added). */
   async function rowsWith(tenantId: string, draft?: { policyId: string; version: number }) {
-    const { policies } = await store.loadPublished(db, tenantId);
+    const { policies } = await store.loadPublished(db, tenantId, deps.guard);
     if (!draft) return { before: policies, after: policies, draftDocument: null, publishedDocument: null };
     const policy = await store.findPolicy(db, tenantId, draft.policyId);
     if (!policy) throw new NotFound("POLICY_NOT_FOUND", "No such policy.", "策略不存在。");
@@ -85,7 +88,7 @@ export function createSimulator(deps: {
       return { subject, role: null, grants: [], username: "" };
     }
     const [subject, grants] = await Promise.all([
-      loadSubject(db, tenantId, input.userId),
+      loadSubject(db, tenantId, input.userId, deps.guard),
       deps.loadScopedGrants(db, tenantId, input.userId),
     ]);
     if (!subject) throw new NotFound("SUBJECT_NOT_FOUND", "No such user in this tenant.", "本租户中没有该用户。");

@@ -1,6 +1,8 @@
 import { sql } from "kysely";
 import type { SubjectAttributes } from "../../../policies/policy-set";
 import type { DbOrTx } from "../db/pool";
+import type { AclGuard } from "./integrity";
+import { ROLE_ROW_JSON, type RoleRowJson, verifiedRole } from "./integrity-rows";
 
 export interface LoadedSubject extends SubjectAttributes {
   id: string;
@@ -12,10 +14,16 @@ export interface LoadedSubject extends SubjectAttributes {
 
 /**
  * A user of the tenant as policies see it: role ("user" without an admin role), every department
- * on the paths of its memberships, its posts, clearance level and custom attributes.
+ * on the paths of its memberships, its posts, clearance level and custom attributes. A role whose
+ * assignment fails its MAC check is reported by `guard` and not given.
  * Undefined for an id that is not a user of this tenant (another tenant's user is not found).
  */
-export async function loadSubject(db: DbOrTx, tenantId: string, userId: string): Promise<LoadedSubject | undefined> {
+export async function loadSubject(
+  db: DbOrTx,
+  tenantId: string,
+  userId: string,
+  guard: Pick<AclGuard, "check">,
+): Promise<LoadedSubject | undefined> {
   const row = await db
     .selectFrom("users as u")
     .select([
@@ -25,7 +33,10 @@ export async function loadSubject(db: DbOrTx, tenantId: string, userId: string):
       "u.status",
       "u.clearance_level",
       "u.attributes",
-      sql<string | null>`(SELECT r.role FROM role_assignments r WHERE r.user_id = u.id LIMIT 1)`.as("role"),
+      // With its MAC: a role assignment that fails its integrity check gives no role (authz/integrity.ts).
+      sql<RoleRowJson | null>`(SELECT ${ROLE_ROW_JSON} FROM role_assignments r WHERE r.user_id = u.id LIMIT 1)`.as(
+        "role",
+      ),
       sql<string[]>`coalesce((SELECT array_agg(DISTINCT x::text) FROM memberships m
         JOIN departments d ON d.id = m.department_id, unnest(d.path) AS x WHERE m.user_id = u.id), '{}')`.as(
         "department_path",
@@ -42,7 +53,7 @@ export async function loadSubject(db: DbOrTx, tenantId: string, userId: string):
     tenantId: row.tenant_id,
     username: row.username,
     status: row.status,
-    role: row.role ?? "user",
+    role: verifiedRole(guard, row.role) ?? "user",
     departmentPath: row.department_path,
     post: row.posts,
     clearanceLevel: row.clearance_level,

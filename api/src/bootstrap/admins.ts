@@ -3,6 +3,8 @@ import { sql } from "kysely";
 import { ADMIN_ROLES, type AdminRole } from "../../../policies/subjects";
 import { type AuditEvent, record } from "../audit/record";
 import { hashPassword } from "../auth/password";
+import type { AclIntegrity } from "../authz/integrity";
+import { backfillAclIntegrity } from "../authz/integrity-backfill";
 import { generatePassword } from "../auth/password-policy";
 import type { Db, Tx } from "../db/pool";
 import { withTx } from "../db/tx";
@@ -54,6 +56,8 @@ export async function createAdminAccounts(
   opts: {
     roles: readonly AdminRole[];
     iterations: number;
+    /** MACs each role assignment (authz/integrity.ts); without it the role is unusable (NULL mac). */
+    integrity: AclIntegrity | undefined;
     passwords?: Partial<Record<AdminRole, string | undefined>>;
     creator?: AdminCreator;
   },
@@ -74,7 +78,17 @@ export async function createAdminAccounts(
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await tx.insertInto("role_assignments").values({ tenant_id: tenantId, user_id: user.id, role }).execute();
+    const assignment = crypto.randomUUID();
+    await tx
+      .insertInto("role_assignments")
+      .values({
+        id: assignment,
+        tenant_id: tenantId,
+        user_id: user.id,
+        role,
+        mac: opts.integrity?.mac("role_assignment", { id: assignment, tenantId, userId: user.id, role }) ?? null,
+      })
+      .execute();
     const { action, ...actor } = creator;
     await record(tx, {
       ...actor,
@@ -92,13 +106,19 @@ export async function createAdminAccounts(
 
 /**
  * First start: the platform tenant and exactly one account per admin role, each with a one-time
- * password that must be changed at first login. Runs under a transaction-scoped advisory lock so
- * two instances starting together create them once.
+ * password that must be changed at first login; then, once ever, the MAC backfill. Runs under a
+ * transaction-scoped advisory lock so two instances starting together create them once.
  */
 export async function bootstrapPlatform(
   db: Db,
   initPasswords: Partial<Record<AdminRole, string | undefined>>,
   iterations: number,
+  /**
+   * The MAC of access-control rows. With it (always, outside the bootstrap's own unit tests) the
+   * admins' role assignments are MACed and, in the same transaction, the one-time backfill gives a
+   * MAC to rows written before migration 0012 (authz/integrity-backfill.ts).
+   */
+  integrity?: AclIntegrity,
 ): Promise<BootstrapResult> {
   return withTx(db, async (tx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext('tianshu.bootstrap'))`.execute(tx);
@@ -124,8 +144,10 @@ export async function bootstrapPlatform(
     const created = await createAdminAccounts(tx, tenant.id, {
       roles: ADMIN_ROLES.filter((role) => !have.has(role)),
       iterations,
+      integrity,
       passwords: initPasswords,
     });
+    if (integrity) await backfillAclIntegrity(tx, integrity, tenant.id);
     return {
       platformTenantId: tenant.id,
       created: created.map(({ username, password, generated }) => ({ username, password, generated })),

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { Db } from "../db/pool";
-import { KeyError } from "./keys";
+import { type KekCandidate, KeyError } from "./keys";
 import { type CryptoProfile, type SealingKey } from "./profile";
 import { IntegrityError } from "./sm";
 
@@ -11,7 +11,23 @@ import { IntegrityError } from "./sm";
  * a few keys, not re-encrypting every value, and rotating a data key never touches the KEK.
  */
 export type DataKeyPurpose = "fields";
-export type DataKeyState = "active" | "retiring" | "retired";
+export type DataKeyState = "active" | "retiring" | "retired" | "destroyed";
+/** What a data_keys row may hold: data keys, or a key that used to be derived from the KEK (below). */
+export type StoredKeyPurpose = DataKeyPurpose | `kek-derived:${string}`;
+
+/**
+ * Keys derived from the KEK by HKDF that must keep their value when the KEK changes (docs/crypto.md
+ * "Changing the KEK"). The first re-wrap stores each one's current value wrapped under the new KEK as
+ * purpose `kek-derived:<purpose>`; from then on it is read from there (derivedKey below), not derived.
+ * Each is keyed material stored elsewhere: the blind index (its digests sit in every *_bidx column),
+ * the MAC key of access-control rows (authz/integrity.ts ACL_MAC_PURPOSE, a MAC on every row) and
+ * the root key of audit archives (audit/archive-file.ts ARCHIVE_ROOT_PURPOSE, files kept for years).
+ */
+export const CARRIED_DERIVATIONS: readonly { purpose: string; bytes: number }[] = [
+  { purpose: "fields:blind-index", bytes: 32 },
+  { purpose: "acl-integrity:mac", bytes: 32 },
+  { purpose: "audit-archive:root", bytes: 32 },
+];
 
 export interface DataKey {
   readonly version: number;
@@ -31,6 +47,22 @@ export interface DataKeyRing {
   versions(): number[];
   /** Re-reads the keys from the database (a rotation elsewhere added one); no-op for a fixed ring. */
   refresh(): Promise<void>;
+  /** A carried KEK-derived key (CARRIED_DERIVATIONS) stored after a re-wrap; undefined before the first. */
+  carried?(purpose: string): Buffer | undefined;
+}
+
+/**
+ * The key HKDF derives from the KEK for `purpose` — or, once a re-wrap has replaced that KEK, the
+ * value it had then, carried in the ring. Use it for every derived key listed in CARRIED_DERIVATIONS.
+ */
+export function derivedKey(
+  profile: CryptoProfile,
+  kek: Buffer,
+  ring: Pick<DataKeyRing, "carried"> | undefined,
+  purpose: string,
+  bytes: number,
+): Buffer {
+  return ring?.carried?.(purpose) ?? profile.deriveKey(kek, purpose, bytes);
 }
 
 /** The KEK in use does not open the data keys stored in the database. */
@@ -53,14 +85,14 @@ const DATA_KEY_BYTES = 32;
 /** The purpose of the KEK-derived wrapping key, apart from every other key derived from the KEK. */
 const WRAPPING_PURPOSE = "data-keys:wrap";
 
-const wrappingAssociatedData = (version: number, purpose: DataKeyPurpose) => `data_keys:${version}:${purpose}`;
+const wrappingAssociatedData = (version: number, purpose: StoredKeyPurpose) => `data_keys:${version}:${purpose}`;
 
 export function wrapDataKey(
   profile: CryptoProfile,
   kek: Buffer,
   key: Buffer,
   version: number,
-  purpose: DataKeyPurpose,
+  purpose: StoredKeyPurpose,
 ): string {
   const wrapping = profile.sealingKey(kek, WRAPPING_PURPOSE);
   return profile.seal(wrapping, key, wrappingAssociatedData(version, purpose)).toString("base64url");
@@ -75,7 +107,7 @@ export function unwrapDataKey(
   kek: Buffer,
   wrapped: string,
   version: number,
-  purpose: DataKeyPurpose,
+  purpose: StoredKeyPurpose,
 ): Buffer {
   const wrapping = profile.sealingKey(kek, WRAPPING_PURPOSE);
   return profile.open(wrapping, Buffer.from(wrapped, "base64url"), wrappingAssociatedData(version, purpose));
@@ -85,9 +117,14 @@ export function unwrapDataKey(
  * A ring over unwrapped keys; `keys` must hold exactly one active key. With `reload`, refresh()
  * swaps in what it returns, all at once, so a reader never sees half a ring.
  */
-export function dataKeyRing(keys: DataKey[], reload?: () => Promise<DataKey[]>): DataKeyRing {
+export function dataKeyRing(
+  keys: DataKey[],
+  reload?: () => Promise<DataKey[]>,
+  carried: ReadonlyMap<string, Buffer> = new Map(),
+): DataKeyRing {
   let state = indexKeys(keys);
   return {
+    carried: (purpose) => carried.get(purpose),
     active: () => state.active,
     get: (version) => state.byVersion.get(version),
     versions: () => [...state.byVersion.keys()].sort((a, b) => a - b),
@@ -121,7 +158,9 @@ export async function loadDataKeys(opts: LoadDataKeysOptions): Promise<DataKeyRi
   const purpose = opts.purpose ?? "fields";
   const reload = () => readDataKeys(opts, purpose);
   const existing = await reload();
-  if (existing.length > 0) return dataKeyRing(existing, reload);
+  // Carried keys never change while instances run (a re-wrap needs them stopped): read once.
+  const carried = await readCarriedKeys(opts);
+  if (existing.length > 0) return dataKeyRing(existing, reload, carried);
   // Two instances starting on an empty table race here: the unique version lets one insert win,
   // and both then read back the winner's key.
   await opts.db
@@ -134,7 +173,37 @@ export async function loadDataKeys(opts: LoadDataKeysOptions): Promise<DataKeyRi
     })
     .onConflict((oc) => oc.doNothing())
     .execute();
-  return dataKeyRing(await reload(), reload);
+  return dataKeyRing(await reload(), reload, carried);
+}
+
+/**
+ * The start-up with KEK candidates (keys.ts kekCandidates): the first whose KEK opens every stored
+ * key is used — and settles the key files — so a re-wrap interrupted between its database commit and
+ * the key-file switch still starts. When none opens, the first candidate's WrongKekError is thrown
+ * (the message names TIANSHU_KEK or the key file); nothing has been written.
+ */
+export async function loadDataKeysWithCandidates(opts: {
+  db: Db;
+  profile: CryptoProfile;
+  candidates: readonly KekCandidate[];
+}): Promise<{ kek: Buffer; dataKeys: DataKeyRing }> {
+  let refusal: unknown;
+  for (const candidate of opts.candidates) {
+    try {
+      const dataKeys = await loadDataKeys({
+        db: opts.db,
+        kek: candidate.kek,
+        profile: opts.profile,
+        kekSource: candidate.source,
+      });
+      candidate.settle();
+      return { kek: candidate.kek, dataKeys };
+    } catch (err) {
+      if (!(err instanceof WrongKekError)) throw err;
+      refusal ??= err;
+    }
+  }
+  throw refusal ?? new KeyError("no key-encryption key to try / 没有可用的主密钥");
 }
 
 /** A new random data key for `version`, wrapped under the KEK: only the wrapped form ever leaves memory. */
@@ -152,16 +221,49 @@ async function readDataKeys(opts: LoadDataKeysOptions, purpose: DataKeyPurpose):
     .selectFrom("data_keys")
     .select(["version", "wrapped_key", "state"])
     .where("purpose", "=", purpose)
+    .where("state", "!=", "destroyed")
     .orderBy("version")
     .execute();
   return rows.map((row) => {
-    let key: Buffer;
-    try {
-      key = unwrapDataKey(opts.profile, opts.kek, row.wrapped_key, row.version, purpose);
-    } catch (err) {
-      if (err instanceof IntegrityError) throw new WrongKekError(row.version, opts.kekSource);
-      throw err;
-    }
+    const key = unwrapOrRefuse(opts, row.wrapped_key as string, row.version, purpose);
     return { version: row.version, purpose, state: row.state, sealing: opts.profile.sealingKey(key, purpose) };
   });
+}
+
+/**
+ * The carried keys alone, for tools that need one without loading the field keys (the archive
+ * commands): empty before the first re-wrap, when every carried key is still derived from the KEK.
+ */
+export async function loadCarriedKeys(opts: LoadDataKeysOptions): Promise<Pick<DataKeyRing, "carried">> {
+  const carried = await readCarriedKeys(opts);
+  return { carried: (purpose) => carried.get(purpose) };
+}
+
+async function readCarriedKeys(opts: LoadDataKeysOptions): Promise<Map<string, Buffer>> {
+  const rows = await opts.db
+    .selectFrom("data_keys")
+    .select(["version", "purpose", "wrapped_key"])
+    .where("purpose", "like", "kek-derived:%")
+    .where("state", "=", "active")
+    .execute();
+  return new Map(
+    rows.map((row) => [
+      row.purpose.slice("kek-derived:".length),
+      unwrapOrRefuse(opts, row.wrapped_key as string, row.version, row.purpose),
+    ]),
+  );
+}
+
+function unwrapOrRefuse(
+  opts: LoadDataKeysOptions,
+  wrapped: string,
+  version: number,
+  purpose: StoredKeyPurpose,
+): Buffer {
+  try {
+    return unwrapDataKey(opts.profile, opts.kek, wrapped, version, purpose);
+  } catch (err) {
+    if (err instanceof IntegrityError) throw new WrongKekError(version, opts.kekSource);
+    throw err;
+  }
 }

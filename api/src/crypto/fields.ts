@@ -1,4 +1,4 @@
-import type { DataKeyRing } from "./data-keys";
+import { type DataKeyRing, derivedKey } from "./data-keys";
 import { type CryptoProfile, CryptoProfileMismatchError, gmProfile } from "./profile";
 import { deriveKey, IntegrityError, sm4Open } from "./sm";
 
@@ -45,7 +45,7 @@ export function createFieldCipher(
   dataKeys?: DataKeyRing,
 ): FieldCipher {
   const key = profile.sealingKey(kek, "fields");
-  const indexKey = profile.deriveKey(kek, "fields:blind-index", 32);
+  const indexKey = derivedKey(profile, kek, dataKeys, "fields:blind-index", 32);
   const legacy =
     profile.name === "gm"
       ? { enc: deriveKey(kek, "fields:sm4", 16), mac: deriveKey(kek, "fields:mac", 32) }

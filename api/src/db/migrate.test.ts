@@ -22,17 +22,28 @@ after(() => database?.close());
 /** The columns the code (schema.ts) relies on, table by table; a migration that changes them updates both. */
 const cols = (names: string) => names.split(" ");
 const EXPECTED_COLUMNS: Record<string, string[]> = {
-  api_clients: cols("id tenant_id name secret_hash scopes created_by created_at last_used_at revoked_at"),
+  api_clients: cols("id tenant_id name secret_hash scopes created_by created_at last_used_at revoked_at mac"),
+  acl_integrity_state: cols("id backfilled_at backfilled mac"),
   approvals: cols(
     "id tenant_id action payload summary status proposed_by proposer_role decided_by decider_role decided_at reason expires_at created_at",
   ),
   audit_events: cols(
-    "seq occurred_at tenant_id actor_id actor_name actor_role action target_type target_id result detail ip user_agent request_id prev_hash hash",
+    "seq occurred_at tenant_id actor_id actor_name actor_role action target_type target_id result detail ip user_agent request_id prev_hash hash chain_seq",
   ),
-  audit_chain_head: cols("id seq hash hash_alg genesis_seq updated_at"),
+  audit_chain_head: cols("id seq hash hash_alg genesis_seq updated_at v1_end_seq"),
   audit_checkpoints: cols("id seq hash hash_alg signed_at key_id signature"),
+  audit_archives: cols(
+    "id from_chain_seq to_chain_seq first_prev_hash last_hash hash_alg events from_occurred_at to_occurred_at file_name file_digest manifest_name signature key_id created_at",
+  ),
+  audit_exports: cols(
+    "id tenant_id created_by created_by_name created_by_role format filter seq_bound total file_name created_at rows digest_alg digest signed_at key_id signature downloads",
+  ),
+  audit_saved_searches: cols("id tenant_id owner_id name filter created_at"),
+  audit_settings: cols(
+    "id retention_days storage_limit_bytes alert_threshold_percent storage_alert_active storage_alert_changed_at version updated_at updated_by",
+  ),
   audit_signing_keys: cols("id algorithm public_key sealed_private_key created_at"),
-  data_keys: cols("id version purpose wrapped_key state created_at"),
+  data_keys: cols("id version purpose wrapped_key state created_at destroyed_at"),
   departments: cols(
     "id tenant_id dimension_id parent_id path name code name_pinyin name_initials sort_order status merged_into version created_at updated_at",
   ),
@@ -46,14 +57,14 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   mfa_recovery_codes: cols("id user_id code_hash used_at created_at"),
   org_changes: cols("seq tenant_id occurred_at entity entity_id op data"),
   password_history: cols("id user_id password_hash created_at"),
-  policies: cols("id tenant_id name description published_version version created_at updated_at"),
+  policies: cols("id tenant_id name description published_version version created_at updated_at mac"),
   policy_generations: cols("tenant_id generation updated_at"),
-  policy_versions: cols("policy_id version status document created_by created_at published_by published_at"),
+  policy_versions: cols("policy_id version status document created_by created_at published_by published_at mac"),
   posts: cols("id tenant_id code name sort_order version created_at updated_at"),
   rate_limit_hits: cols("key window_start hits"),
-  role_assignments: cols("id tenant_id user_id role created_at"),
+  role_assignments: cols("id tenant_id user_id role created_at mac"),
   scoped_admins: cols(
-    "id tenant_id user_id dimension_id department_id actions granted_by parent_grant_id expires_at revoked_at revoked_by created_at",
+    "id tenant_id user_id dimension_id department_id actions granted_by parent_grant_id expires_at revoked_at revoked_by created_at mac",
   ),
   security_settings: cols("tenant_id settings version updated_at updated_by"),
   sessions: cols(

@@ -51,6 +51,8 @@ export interface RoleAssignmentsTable {
   user_id: string;
   role: string;
   created_at: Timestamp;
+  /** 0012: HMAC over the row's canonical form (api/src/authz/integrity.ts); NULL is a mismatch after the backfill. */
+  mac: Buffer | null;
 }
 
 export interface SessionsTable {
@@ -88,9 +90,12 @@ export interface AuditEventsTable {
   ip: string | null;
   user_agent: string | null;
   request_id: string | null;
-  // 0008 audit chain: NULL on rows that predate the chain (api/src/audit/chain.ts).
+  // 0008 audit chain, sealed after commit since 0010 (api/src/audit/sealer.ts): NULL until the
+  // sealer has chained the event, and on rows that predate the chain.
   prev_hash: ColumnType<Buffer | null, Buffer | undefined, never>;
   hash: ColumnType<Buffer | null, Buffer | undefined, never>;
+  /** 0010: the event's gap-free position in the chain (bigint as string); NULL until sealed. */
+  chain_seq: ColumnType<string | null, never, never>;
 }
 
 // ---- 0008 audit chain ----
@@ -100,6 +105,8 @@ export interface AuditChainHeadTable {
   hash: Buffer;
   hash_alg: "SM3" | "SHA-256" | null;
   genesis_seq: ColumnType<string, never, never>;
+  /** 0010: the last position hashed with the v1 canonical form (0008's in-transaction writer). */
+  v1_end_seq: ColumnType<string, never, never>;
   updated_at: Timestamp;
 }
 
@@ -119,6 +126,37 @@ export interface AuditCheckpointsTable {
   signed_at: ColumnType<Date, string, never>;
   key_id: string;
   signature: Buffer;
+}
+
+// ---- 0014 audit retention and archives ----
+export interface AuditSettingsTable {
+  id: ColumnType<boolean, never, never>;
+  retention_days: number;
+  storage_limit_bytes: ColumnType<string, string | number, string | number>;
+  alert_threshold_percent: number;
+  storage_alert_active: boolean;
+  storage_alert_changed_at: Date | null;
+  version: number;
+  updated_at: Date | null;
+  updated_by: string | null;
+}
+
+export interface AuditArchivesTable {
+  id: string;
+  from_chain_seq: ColumnType<string, string, never>;
+  to_chain_seq: ColumnType<string, string, never>;
+  first_prev_hash: Buffer;
+  last_hash: Buffer;
+  hash_alg: "SM3" | "SHA-256";
+  events: ColumnType<string, string | number, never>;
+  from_occurred_at: ColumnType<Date, string, never>;
+  to_occurred_at: ColumnType<Date, string, never>;
+  file_name: string;
+  file_digest: Buffer;
+  manifest_name: string;
+  signature: Buffer;
+  key_id: string;
+  created_at: Timestamp;
 }
 
 export interface RateLimitHitsTable {
@@ -254,6 +292,8 @@ export interface ScopedAdminsTable {
   revoked_at: Date | null;
   revoked_by: string | null;
   created_at: Timestamp;
+  /** 0012: HMAC over the row's canonical form (api/src/authz/integrity.ts); NULL is a mismatch after the backfill. */
+  mac: Buffer | null;
 }
 
 export interface PoliciesTable {
@@ -265,6 +305,8 @@ export interface PoliciesTable {
   version: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** 0012: HMAC over the row's canonical form (api/src/authz/integrity.ts); NULL is a mismatch after the backfill. */
+  mac: Buffer | null;
 }
 
 export interface PolicyVersionsTable {
@@ -276,6 +318,8 @@ export interface PolicyVersionsTable {
   created_at: Timestamp;
   published_by: string | null;
   published_at: Date | null;
+  /** 0012: HMAC over the row's canonical form (api/src/authz/integrity.ts); NULL is a mismatch after the backfill. */
+  mac: Buffer | null;
 }
 
 export interface PolicyGenerationsTable {
@@ -312,16 +356,21 @@ export interface ApiClientsTable {
   created_at: Timestamp;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  /** 0012: HMAC over the row's canonical form (api/src/authz/integrity.ts); NULL is a mismatch after the backfill. */
+  mac: Buffer | null;
 }
 
 /** Versioned data keys, each wrapped by the KEK (migrations/0009, api/src/crypto/data-keys.ts). */
 export interface DataKeysTable {
   id: Generated<string>;
   version: number;
-  purpose: "fields";
-  wrapped_key: string;
-  state: Generated<"active" | "retiring" | "retired">;
+  /** 0013: "kek-derived:<purpose>" holds a key that used to be derived from the KEK (crypto/data-keys.ts). */
+  purpose: "fields" | `kek-derived:${string}`;
+  /** NULL once destroyed (0013). */
+  wrapped_key: string | null;
+  state: Generated<"active" | "retiring" | "retired" | "destroyed">;
   created_at: Timestamp;
+  destroyed_at: Date | null;
 }
 
 /** One data-key rotation and the re-encryption worker's progress (migrations/0009, api/src/keys/). */
@@ -345,15 +394,58 @@ export interface KeyRotationsTable {
   finished_at: Date | null;
 }
 
+/** Signed exports of an audit search (migrations/0011, api/src/audit/export.ts). */
+export interface AuditExportsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  created_by: string;
+  created_by_name: string;
+  created_by_role: string | null;
+  format: "csv" | "xlsx";
+  filter: ColumnType<Record<string, unknown>, string, string>;
+  seq_bound: ColumnType<string, string, never>;
+  total: ColumnType<string, number, never>;
+  file_name: string;
+  created_at: Timestamp;
+  rows: ColumnType<string | null, never, number>;
+  digest_alg: "SM3" | "SHA-256" | null;
+  digest: Buffer | null;
+  signed_at: ColumnType<Date | null, never, Date>;
+  key_id: string | null;
+  signature: Buffer | null;
+  downloads: Generated<number>;
+}
+
+/** An auditor's saved searches, visible to their owner only (migrations/0011, api/src/audit/saved-searches.ts). */
+export interface AuditSavedSearchesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  owner_id: string;
+  name: string;
+  filter: ColumnType<Record<string, unknown>, string, never>;
+  created_at: Timestamp;
+}
+
+/** 0012: the one-time MAC backfill of access-control rows ran (api/src/authz/integrity-backfill.ts). */
+export interface AclIntegrityStateTable {
+  id: Generated<boolean>;
+  backfilled_at: Generated<Date>;
+  backfilled: ColumnType<Record<string, number>, string, string>;
+  mac: Buffer | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
   role_assignments: RoleAssignmentsTable;
+  acl_integrity_state: AclIntegrityStateTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   audit_chain_head: AuditChainHeadTable;
   audit_signing_keys: AuditSigningKeysTable;
   audit_checkpoints: AuditCheckpointsTable;
+  audit_settings: AuditSettingsTable;
+  audit_archives: AuditArchivesTable;
   rate_limit_hits: RateLimitHitsTable;
   password_history: PasswordHistoryTable;
   security_settings: SecuritySettingsTable;
@@ -373,4 +465,6 @@ export interface Database {
   api_clients: ApiClientsTable;
   data_keys: DataKeysTable;
   key_rotations: KeyRotationsTable;
+  audit_exports: AuditExportsTable;
+  audit_saved_searches: AuditSavedSearchesTable;
 }

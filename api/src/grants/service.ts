@@ -5,6 +5,7 @@ import type { ApprovalService } from "../approvals/service";
 import type { ApprovalDto } from "../approvals/schemas";
 import { actorOf, record } from "../audit/record";
 import { bumpGeneration } from "../authz/generations";
+import type { AclIntegrity } from "../authz/integrity";
 import type { Db, Tx } from "../db/pool";
 import { withTx } from "../db/tx";
 import type { RequestContext } from "../http/context";
@@ -189,6 +190,8 @@ async function plan(
 export function createGrantService(deps: {
   db: Db;
   approvals: ApprovalService;
+  /** MACs every grant row it writes (api/src/authz/integrity.ts). */
+  integrity: AclIntegrity;
   onPolicyChange?: PolicyChangeListener | undefined;
 }): GrantService {
   const { db, approvals } = deps;
@@ -198,7 +201,7 @@ export function createGrantService(deps: {
 
   /** Writes a planned grant with its audit event and the generation bump, in the caller's transaction. */
   async function write(tx: Tx, ctx: RequestContext, grantor: Grantor, p: Plan, approvalId?: string) {
-    const id = await insertScopedAdmin(tx, {
+    const id = await insertScopedAdmin(tx, deps.integrity, {
       tenantId: grantor.tenantId,
       userId: p.grantee.id,
       dimensionId: p.department.dimensionId,
@@ -344,7 +347,7 @@ export function createGrantService(deps: {
               "只能撤销由您转授出去的授权。",
             );
           }
-          const ids = await revokeWithDescendants(tx, principal.tenantId, id, principal.userId);
+          const ids = await revokeWithDescendants(tx, deps.integrity, principal.tenantId, id, principal.userId);
           await record(tx, {
             ...actorOf(ctx),
             action: "scopedAdmin.revoke",

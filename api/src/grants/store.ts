@@ -1,7 +1,10 @@
+import crypto from "node:crypto";
 import { type RawBuilder, type SqlBool, sql } from "kysely";
 import { arrayField, type FieldMapping } from "../../../policies/compile";
 import { SCOPED_ACTIONS, type ScopedAction, type ScopedGrant } from "../../../policies/scoped";
 import { ADMIN_ROLES } from "../../../policies/subjects";
+import type { AclGuard, AclIntegrity } from "../authz/integrity";
+import { grantFacts } from "../authz/integrity-rows";
 import type { DbOrTx, Tx } from "../db/pool";
 import type { Page } from "../http/list";
 import type { GRANT_SORTABLE, ScopedAdminDto } from "./schemas";
@@ -18,13 +21,31 @@ const isActive = sql<SqlBool>`(g.revoked_at IS NULL AND (g.expires_at IS NULL OR
 /**
  * The scoped-admin grants in force for a user (not revoked, not expired), as the authorizer turns
  * them into CASL rules. A grant over a merged department grants nothing: its subtree now lives
- * under the survivor, and whoever should manage it there is granted anew.
+ * under the survivor, and whoever should manage it there is granted anew. Neither does a grant whose
+ * MAC does not verify (api/src/authz/integrity.ts).
  */
-export async function activeScopedGrants(db: DbOrTx, tenantId: string, userId: string): Promise<ScopedGrant[]> {
+export async function activeScopedGrants(
+  db: DbOrTx,
+  tenantId: string,
+  userId: string,
+  guard: Pick<AclGuard, "check">,
+): Promise<ScopedGrant[]> {
   const rows = await db
     .selectFrom("scoped_admins as g")
     .innerJoin("departments as d", "d.id", "g.department_id")
-    .select(["g.id", "g.dimension_id", "g.department_id", "g.actions", "g.expires_at"])
+    .select([
+      "g.id",
+      "g.tenant_id",
+      "g.user_id",
+      "g.dimension_id",
+      "g.department_id",
+      "g.actions",
+      "g.granted_by",
+      "g.parent_grant_id",
+      "g.expires_at",
+      "g.revoked_at",
+      "g.mac",
+    ])
     .where("g.tenant_id", "=", tenantId)
     .where("g.user_id", "=", userId)
     .where(isActive)
@@ -32,7 +53,11 @@ export async function activeScopedGrants(db: DbOrTx, tenantId: string, userId: s
     .where("d.status", "<>", "merged")
     .orderBy("g.created_at")
     .execute();
-  return rows.map((r) => ({
+  // A grant whose MAC fails (changed, forged, swapped or nulled in SQL) grants nothing; reported by the guard.
+  const trusted = rows.filter((r) =>
+    guard.check("scoped_admin", grantFacts(r), r.mac, { rowId: r.id, tenantId: r.tenant_id, userId: r.user_id }),
+  );
+  return trusted.map((r) => ({
     id: r.id,
     dimensionId: r.dimension_id,
     departmentId: r.department_id,
@@ -295,6 +320,7 @@ export async function activeGrantExists(
 
 export async function insertScopedAdmin(
   tx: Tx,
+  integrity: AclIntegrity,
   values: {
     tenantId: string;
     userId: string;
@@ -306,9 +332,24 @@ export async function insertScopedAdmin(
     expiresAt: Date | null;
   },
 ): Promise<string> {
+  const id = crypto.randomUUID();
+  const mac = integrity.mac("scoped_admin", {
+    id,
+    tenantId: values.tenantId,
+    userId: values.userId,
+    dimensionId: values.dimensionId,
+    departmentId: values.departmentId,
+    actions: values.actions,
+    grantedBy: values.grantedBy,
+    parentGrantId: values.parentGrantId,
+    expiresAt: values.expiresAt,
+    revoked: false,
+  });
   const row = await tx
     .insertInto("scoped_admins")
     .values({
+      id,
+      mac,
       tenant_id: values.tenantId,
       user_id: values.userId,
       dimension_id: values.dimensionId,
@@ -355,8 +396,14 @@ export async function isDelegatedFrom(tx: Tx, id: string, ancestorUserId: string
 }
 
 /** Revokes a grant and every grant delegated from it, down the chain; returns the ids revoked. */
-export async function revokeWithDescendants(tx: Tx, tenantId: string, id: string, by: string): Promise<string[]> {
-  const { rows } = await sql<{ id: string }>`
+export async function revokeWithDescendants(
+  tx: Tx,
+  integrity: AclIntegrity,
+  tenantId: string,
+  id: string,
+  by: string,
+): Promise<string[]> {
+  const { rows } = await sql<Parameters<typeof grantFacts>[0]>`
     WITH RECURSIVE tree AS (
       SELECT id, 1 AS depth FROM scoped_admins WHERE id = ${id} AND tenant_id = ${tenantId}
       UNION ALL
@@ -365,6 +412,15 @@ export async function revokeWithDescendants(tx: Tx, tenantId: string, id: string
     )
     UPDATE scoped_admins s SET revoked_at = now(), revoked_by = ${by}
     FROM tree WHERE s.id = tree.id AND s.revoked_at IS NULL
-    RETURNING s.id`.execute(tx);
+    RETURNING s.id, s.tenant_id, s.user_id, s.dimension_id, s.department_id, s.actions, s.granted_by,
+      s.parent_grant_id, s.expires_at, s.revoked_at`.execute(tx);
+  // Each revoked row's MAC now says "revoked", so clearing revoked_at in SQL does not bring it back.
+  for (const r of rows) {
+    await tx
+      .updateTable("scoped_admins")
+      .set({ mac: integrity.mac("scoped_admin", grantFacts(r)) })
+      .where("id", "=", r.id)
+      .execute();
+  }
   return rows.map((r) => r.id);
 }

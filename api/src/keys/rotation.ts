@@ -8,6 +8,7 @@ import type { Db } from "../db/pool";
 import type { Database } from "../db/schema";
 import { Conflict, NotFound } from "../http/errors";
 import type { RequestContext } from "../http/context";
+import { createDataKeyService, type DataKeyService } from "./destroy";
 
 /**
  * Data-key rotation (docs/crypto.md "Keys"): start() makes a new active data key and a job row; the
@@ -36,6 +37,8 @@ export interface KeyRotationView {
 export interface KeyRotationService {
   start(ctx: RequestContext): Promise<KeyRotationView>;
   get(id: string): Promise<KeyRotationView>;
+  /** The data keys: list, destroy a retired one (destroy.ts). */
+  dataKeys: DataKeyService;
 }
 
 type Tx = Transaction<Database>;
@@ -166,6 +169,7 @@ export interface KeyRotationDeps {
 export function createKeyRotationService(deps: KeyRotationDeps): KeyRotationService {
   const { db } = deps;
   return {
+    dataKeys: createDataKeyService(deps),
     async start(ctx) {
       const row = await db.transaction().execute(async (tx) => {
         await sql`SELECT pg_advisory_xact_lock(${ROTATION_LOCK})`.execute(tx);

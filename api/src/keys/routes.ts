@@ -1,8 +1,18 @@
+import { listQuery, pageOf, setTotal, TOTAL_COUNT_HEADER } from "../http/list";
 import type { RouteTable } from "../http/route";
 import { z } from "../http/zod";
 import type { KeyRotationService } from "./rotation";
 
 const IdParams = z.strictObject({ id: z.uuid() });
+const VersionParams = z.strictObject({ version: z.coerce.number().int().min(1).max(2_147_483_647) });
+const DataKeyListQuery = listQuery(["version", "createdAt"] as const, "version");
+
+export const DataKeySchema = z.object({
+  version: z.number().int(),
+  state: z.enum(["active", "retiring", "retired", "destroyed"]),
+  createdAt: z.string(),
+  destroyedAt: z.string().nullable(),
+});
 
 export const KeyRotationSchema = z.object({
   id: z.uuid(),
@@ -49,5 +59,42 @@ export function registerKeyRoutes(routes: RouteTable, rotations: KeyRotationServ
     response: { status: 200, description: "The rotation", schema: KeyRotationSchema },
     problems: [404],
     handler: ({ params }) => rotations.get(params.id),
+  });
+
+  routes.add({
+    method: "get",
+    path: "/api/v1/crypto/data-keys",
+    operationId: "listDataKeys",
+    summary: "The data keys of the field cipher: version and state (never key material)",
+    tags: ["crypto"],
+    access: { ability: { action: "read", subject: "CryptoKey" } },
+    query: DataKeyListQuery,
+    response: {
+      status: 200,
+      description: "A page of data keys",
+      schema: z.array(DataKeySchema),
+      headers: { [TOTAL_COUNT_HEADER]: "Total number of matching rows" },
+    },
+    async handler({ query, res }) {
+      const { rows, total } = await rotations.dataKeys.list(pageOf(query));
+      setTotal(res, total);
+      return rows;
+    },
+  });
+
+  routes.add({
+    method: "delete",
+    path: "/api/v1/crypto/data-keys/:version",
+    operationId: "destroyDataKey",
+    summary: "Destroy a retired data key that no sealed value uses any more (its row stays, its key is erased)",
+    tags: ["crypto"],
+    access: { ability: { action: "delete", subject: "CryptoKey" } },
+    params: VersionParams,
+    response: { status: 204, description: "Destroyed" },
+    problems: [404, 409],
+    async handler({ params, ctx }) {
+      await rotations.dataKeys.destroy(ctx, params.version);
+      return undefined;
+    },
   });
 }

@@ -1,3 +1,4 @@
+import type { AclIntegrity } from "../authz/integrity";
 import type { Db } from "../db/pool";
 import * as departments from "./department-service";
 import { mergeDepartment, moveDepartment } from "./department-restructure";
@@ -61,10 +62,16 @@ const bindDepartments = (db: Db) =>
     merge: mergeDepartment,
   });
 
-export function createOrgServices(deps: { db: Db; platformTenantId: string; pbkdf2Iterations: number }): OrgServices {
+export function createOrgServices(deps: {
+  db: Db;
+  platformTenantId: string;
+  pbkdf2Iterations: number;
+  /** MACs the role assignments of a new tenant's admin accounts (authz/integrity.ts). */
+  integrity: AclIntegrity;
+}): OrgServices {
   const { db } = deps;
   return {
-    tenants: createTenantService(db, deps.platformTenantId, deps.pbkdf2Iterations),
+    tenants: createTenantService(db, deps.platformTenantId, deps.pbkdf2Iterations, deps.integrity),
     dimensions: bindDimensions(db),
     posts: bindPosts(db),
     departments: bindDepartments(db),

@@ -1,3 +1,4 @@
+import type { AclIntegrity } from "../authz/integrity";
 import { expressionBuilder, sql } from "kysely";
 import { ADMIN_ROLES } from "../../../policies/subjects";
 import { actorOf } from "../audit/record";
@@ -50,7 +51,12 @@ export interface TenantService {
  * Tenants. The platform tenant's sysadmin manages every tenant (create, disable, enable); any other
  * tenant's sysadmin sees and renames only its own, and another tenant answers 404.
  */
-export function createTenantService(db: Db, platformTenantId: string, pbkdf2Iterations: number): TenantService {
+export function createTenantService(
+  db: Db,
+  platformTenantId: string,
+  pbkdf2Iterations: number,
+  integrity: AclIntegrity,
+): TenantService {
   const isPlatform = (caller: Caller) => caller.principal.tenantId === platformTenantId;
   const toDto = (r: TenantRow): TenantDto => ({
     id: r.id,
@@ -130,6 +136,7 @@ export function createTenantService(db: Db, platformTenantId: string, pbkdf2Iter
           const admins = await createAdminAccounts(tx, row.id, {
             roles: ADMIN_ROLES,
             iterations: pbkdf2Iterations,
+            integrity,
             creator: { ...actor, action: "tenant.admin.create" },
           });
           await feed(tx, row, "created");

@@ -1,3 +1,4 @@
+import { auditWorkspaceEn } from "./audit.en";
 import { authzEn, authzResourcesEn } from "./authz.en";
 import { identityEn } from "./identity.en";
 import { orgEn, orgResourcesEn } from "./org.en";
@@ -126,6 +127,7 @@ export const en: Messages = {
     total: "{{total}} in total",
     loadFailed: "Could not load the audit log",
     refresh: "Refresh",
+    ...auditWorkspaceEn,
   },
   errors: {
     forbidden: "Access denied",

@@ -1,3 +1,4 @@
+import { auditWorkspaceZhCN } from "./audit.zh-CN";
 import { authzResourcesZhCN, authzZhCN } from "./authz.zh-CN";
 import { identityZhCN } from "./identity.zh-CN";
 import { orgResourcesZhCN, orgZhCN } from "./org.zh-CN";
@@ -117,6 +118,7 @@ export const zhCN = {
     total: "共 {{total}} 条",
     loadFailed: "审计日志加载失败",
     refresh: "刷新",
+    ...auditWorkspaceZhCN,
   },
   errors: {
     forbidden: "无权访问",

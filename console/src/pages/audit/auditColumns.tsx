@@ -1,6 +1,7 @@
+import { ClockCircleOutlined } from "@ant-design/icons";
 import { getDefaultSortOrder } from "@refinedev/antd";
 import type { CrudSort } from "@refinedev/core";
-import { Tag, Typography } from "antd";
+import { Tag, Tooltip, Typography } from "antd";
 import type { ColumnsType } from "antd/es/table";
 import { isAdminRole } from "../../../../policies/subjects";
 import { formatBeijingTime } from "../../time";
@@ -31,6 +32,17 @@ export function auditColumns(translate: Translate, sorters: CrudSort[]): Columns
       fixed: "left",
       sorter: true,
       defaultSortOrder: getDefaultSortOrder("seq", sorters),
+      // Written but not yet chained by the sealer (about a second): marked so a fresh event is not mistaken.
+      render: (value: string, event) =>
+        event.sealed === false ? (
+          <Tooltip title={translate("audit.detail.unsealed")}>
+            <span data-sealed="false">
+              {value} <ClockCircleOutlined style={{ color: "#1677ff", fontSize: 11 }} />
+            </span>
+          </Tooltip>
+        ) : (
+          value
+        ),
     },
     {
       dataIndex: "occurredAt",
