@@ -4,6 +4,7 @@ import { benchAuthMe } from "./auth-me";
 import { benchAuthzCheck, benchInProcess } from "./authz";
 import { benchCrypto } from "./crypto";
 import { benchOrgSearch } from "./org-search";
+import { benchWords } from "./words";
 
 /** `npm run bench`: every figure is printed beside a baseline measured in the same run. */
 console.log(`# Tianshu benchmarks — node ${process.version}, ${new Date().toISOString()}`);
@@ -14,3 +15,4 @@ await benchAuthzCheck();
 benchCrypto();
 await benchAudit();
 await benchAuditExport();
+benchWords();
