@@ -12,7 +12,7 @@ import {
 
 /**
  * Reads the sealed chain for verification in ranges of positions, in chain order (chain_seq, then
- * the primary key, so a forged duplicate position is read too). Hashes travel as lower-case hex.
+ * the primary key, so a forged duplicate position is read too).
  * v2 positions, nearly all of the log, come with the canonical text PostgreSQL produced; v1
  * positions (0008's writer) with their columns, hashed in JavaScript.
  */
@@ -20,8 +20,8 @@ export interface ChainRow {
   chainSeq: string;
   /** The event's id. */
   seq: string;
-  prevHash: string | null;
-  hash: string | null;
+  prevHash: Buffer | null;
+  hash: Buffer | null;
   /** v2: the canonical text as PostgreSQL produced it; null for a v1 row. */
   canonical: string | null;
   /** v1: the fields as hashed; null for a v2 row. */
@@ -32,8 +32,8 @@ const AT = `to_char(e.occurred_at AT TIME ZONE 'UTC', ${PG_TIME_FORMAT})`;
 
 async function v2Page(db: DbOrTx, from: string, to: string): Promise<ChainRow[]> {
   // The canonical text already holds the position, the id and the time, so they are not sent twice.
-  const found = await sql<{ p: string | null; h: string | null; c: string }>`
-    SELECT encode(e.prev_hash, 'hex') AS p, encode(e.hash, 'hex') AS h, ${sql.raw(canonicalV2Sql("e.chain_seq"))} AS c
+  const found = await sql<{ p: Buffer | null; h: Buffer | null; c: string }>`
+    SELECT e.prev_hash AS p, e.hash AS h, ${sql.raw(canonicalV2Sql("e.chain_seq"))} AS c
     FROM audit_events e
     WHERE e.chain_seq > ${from}::bigint AND e.chain_seq <= ${to}::bigint
     ORDER BY e.chain_seq, e.occurred_at, e.seq`.execute(db);
@@ -57,16 +57,15 @@ async function v2Page(db: DbOrTx, from: string, to: string): Promise<ChainRow[]>
 interface V1Columns {
   chain_seq: string;
   seq: string;
-  prev_hash: string | null;
-  hash: string | null;
+  prev_hash: Buffer | null;
+  hash: Buffer | null;
   fields: string;
 }
 
 async function v1Page(db: DbOrTx, from: string, to: string): Promise<ChainRow[]> {
   // The fields as a jsonb array, so that the detail parses exactly as it did when it was written.
   const found = await sql<V1Columns>`
-    SELECT e.chain_seq::text AS chain_seq, e.seq::text AS seq, encode(e.prev_hash, 'hex') AS prev_hash,
-      encode(e.hash, 'hex') AS hash,
+    SELECT e.chain_seq::text AS chain_seq, e.seq::text AS seq, e.prev_hash, e.hash,
       jsonb_build_array(${sql.raw(AT)}, e.tenant_id, e.actor_id, e.actor_name, e.actor_role, e.action, e.target_type,
         e.target_id, e.result, e.detail, e.ip, e.user_agent, e.request_id)::text AS fields
     FROM audit_events e
@@ -113,9 +112,9 @@ export async function readChainRange(db: DbOrTx, from: bigint, to: bigint, v1End
   return v1.length === 0 ? v2 : v1.concat(v2);
 }
 
-/** The hash a row must carry after `prevHash` (hex in, hex out). */
-export function expectedHash(algorithm: ChainAlgorithm, prevHash: string, row: ChainRow): string {
-  const h = createHash(algorithm === "SM3" ? "sm3" : "sha256").update(Buffer.from(prevHash, "hex"));
-  if (row.canonical !== null) return h.update(row.canonical, "utf8").digest("hex");
-  return h.update(canonicalEvent(row.v1 as ChainedFields), "utf8").digest("hex");
+/** The hash a row must carry after `prevHash`. */
+export function expectedHash(algorithm: ChainAlgorithm, prevHash: Buffer, row: ChainRow): Buffer {
+  const h = createHash(algorithm === "SM3" ? "sm3" : "sha256").update(prevHash);
+  if (row.canonical !== null) return h.update(row.canonical, "utf8").digest();
+  return h.update(canonicalEvent(row.v1 as ChainedFields), "utf8").digest();
 }

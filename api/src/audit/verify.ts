@@ -61,8 +61,8 @@ interface CheckpointRow {
   signature: Buffer;
 }
 
-/** Hex; equal only when both are present. */
-const same = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a === b;
+/** Equal only when both are present. */
+const same = (a: Buffer | null | undefined, b: Buffer | null | undefined) => !!a && !!b && a.equals(b);
 
 export interface VerifyOptions {
   batchSize?: number;
@@ -115,15 +115,15 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
   const start = archived ? BigInt(archived.chainSeq) : genesis;
   report.archivedThroughSeq = archived?.chainSeq ?? null;
   let expected = start + 1n;
-  let prev = (archived?.hash ?? GENESIS_HASH).toString("hex");
+  let prev: Buffer = archived?.hash ?? GENESIS_HASH;
   // A row that failed its check, waiting for the next row to tell which kind of tampering it was.
   let suspect: ChainRow | null = null;
   // A broken link whose rightful row may turn up further on (reordering).
-  let search: { seq: string; want: string } | null = null;
+  let search: { seq: string; want: Buffer } | null = null;
   let finding: Finding | null = null;
 
   const accept = (r: ChainRow) => {
-    prev = r.hash as string;
+    prev = r.hash as Buffer;
     expected += 1n;
   };
   const classify = (s: ChainRow, next: ChainRow | null): Finding | null => {
@@ -153,7 +153,7 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
       finding = { kind: "inserted", seq: r.chainSeq, message: `a second event at position ${r.chainSeq}` };
       return false;
     }
-    if (r.hash && same(r.prevHash, prev) && expectedHash(algorithm ?? "SM3", prev, r) === r.hash) {
+    if (r.hash && same(r.prevHash, prev) && expectedHash(algorithm ?? "SM3", prev, r).equals(r.hash)) {
       accept(r);
       return true;
     }
@@ -189,7 +189,7 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
     refill();
     for (const r of rows) {
       if (search) {
-        if (same(r.prevHash, (search as { want: string }).want)) {
+        if (same(r.prevHash, (search as { want: Buffer }).want)) {
           const s = search as { seq: string };
           finding = {
             kind: "reordered",
@@ -238,7 +238,7 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
       message: `events from ${expected} to ${headSeq} are missing`,
     });
   }
-  if (headSeq > start && prev !== head.hash.toString("hex")) {
+  if (headSeq > start && !prev.equals(head.hash)) {
     return done({ kind: "modified", seq: head.seq, message: "the chain head does not match the last event" });
   }
   // Rows outside the chain: a position beyond the head (the current head: sealing since the start
@@ -310,7 +310,7 @@ function checkCheckpoint(cp: CheckpointRow, r: ChainRow, keys: PublicKeys): Find
       message: `checkpoint ${cp.id} at seq ${cp.seq} has a bad signature`,
     };
   }
-  if (!same(cp.hash.toString("hex"), r.hash)) {
+  if (!same(cp.hash, r.hash)) {
     return {
       kind: "checkpoint_mismatch",
       seq: cp.seq,
