@@ -17,6 +17,7 @@ import { type ConsoleResource, findResource, RESOURCES } from "./resources";
 const WorkspaceLayout = lazyPage(() => import("./components/layout/WorkspaceLayout"), "WorkspaceLayout");
 const ApprovalList = lazyPage(() => import("./pages/approvals/ApprovalList"), "ApprovalList");
 const AuditEventList = lazyPage(() => import("./pages/audit/AuditEventList"), "AuditEventList");
+const AuditSettingsPage = lazyPage(() => import("./pages/audit-settings/AuditSettingsPage"), "AuditSettingsPage");
 const ChangePasswordPage = lazyPage(() => import("./pages/change-password/ChangePasswordPage"), "ChangePasswordPage");
 const DimensionList = lazyPage(() => import("./pages/dimensions/DimensionList"), "DimensionList");
 const NotFoundPage = lazyPage(() => import("./pages/errors/NotFoundPage"), "NotFoundPage");
@@ -42,6 +43,7 @@ const UserShowPage = lazyPage(() => import("./pages/users/UserShowPage"), "UserS
 const PAGES: Record<string, (resource: ConsoleResource) => ReactNode> = {
   "audit-events": (resource) => <AuditEventList resource={resource} />,
   "auditor-events": (resource) => <AuditEventList key={resource.name} resource={resource} />,
+  "audit-settings": (resource) => <AuditSettingsPage resource={resource} />,
   users: (resource) => <UserList resource={resource} />,
   "security-settings": (resource) => <SecuritySettingsPage resource={resource} />,
   tenants: (resource) => <TenantList resource={resource} />,

@@ -5,6 +5,7 @@ import {
   AuditOutlined,
   BgColorsOutlined,
   CloudServerOutlined,
+  DatabaseOutlined,
   ClusterOutlined,
   DashboardOutlined,
   FileProtectOutlined,
@@ -99,6 +100,15 @@ export const RESOURCES: readonly ConsoleResource[] = [
     "/audit/compliance-reports",
     read("ComplianceReport"),
     <FileProtectOutlined />,
+  ),
+  // The audit log's retention, storage and archives: auditadmin edits, secadmin reads (AuditSetting).
+  entry(
+    "auditadmin",
+    "audit-settings",
+    "/audit/settings",
+    read("AuditSetting"),
+    <DatabaseOutlined />,
+    "audit/settings",
   ),
   // Two-person rule: every admin role reads proposals; the page frames itself in the reader's own workspace.
   entry("sysadmin", "approvals", "/approvals", read("Approval"), <SolutionOutlined />),

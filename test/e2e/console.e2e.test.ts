@@ -55,6 +55,7 @@ const CASES: RoleCase[] = [
       "watermarks",
       "sensitive-words",
       "auditor-events",
+      "audit-settings",
       "approvals",
     ],
     label: { name: "policies", zh: "访问策略", en: "Access policies" },
@@ -63,7 +64,7 @@ const CASES: RoleCase[] = [
     role: "auditadmin",
     newPassword: "Tianshu#Aud-2026-ok",
     roleLabel: "安全审计员",
-    menu: ["audit-events", "compliance-reports", "approvals"],
+    menu: ["audit-events", "compliance-reports", "audit-settings", "approvals"],
     label: { name: "audit-events", zh: "审计日志", en: "Audit log" },
   },
 ];

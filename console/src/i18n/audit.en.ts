@@ -1,4 +1,4 @@
-import type { auditWorkspaceZhCN } from "./audit.zh-CN";
+import type { auditResourcesZhCN, auditWorkspaceZhCN } from "./audit.zh-CN";
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
 
@@ -91,5 +91,55 @@ export const auditWorkspaceEn: Widen<typeof auditWorkspaceZhCN> = {
     current: "Conditions",
     deleteConfirm: 'Delete the saved search "{{name}}"?',
     deleted: "Deleted",
+  },
+  retention: {
+    settingsTitle: "Retention and capacity",
+    retentionDays: "Keep audit events for (days)",
+    retentionHelp:
+      "Older events are archived to encrypted, signed files, then removed from the database; at least 180 days (Cybersecurity Law of the PRC, art. 21).",
+    days: "{{days}} days",
+    storageLimit: "Storage limit",
+    storageLimitMiB: "Storage limit (MiB)",
+    storageLimitHelp: "The space the audit log's partitions (with indexes) may take; at least 1 MiB.",
+    alertThreshold: "Alert threshold",
+    alertThresholdPercent: "Alert threshold (%)",
+    alertThresholdHelp:
+      "At this share of the limit an audit.storage.near_limit event is recorded and the alert raised.",
+    range: "Enter a whole number from {{min}} to {{max}}",
+    version: "Version {{version}}, changed at {{time}}",
+    neverSaved: "Never changed: the defaults apply",
+    edit: "Edit",
+    editTitle: "Change audit retention and capacity",
+    save: "Save",
+    cancel: "Cancel",
+    saved: "Saved",
+    readOnly: "Read-only: the security auditor maintains these settings; every change shows in the auditor's events.",
+    loadFailed: "Could not load",
+    refresh: "Refresh",
+    storageTitle: "Storage use",
+    used: "{{size}} of {{limit}} used ({{percent}}%)",
+    threshold: "Alert threshold {{percent}}%",
+    status: { ok: "OK", near_limit: "Near the limit", over_limit: "Over the limit" },
+    nearLimit: "The audit log uses {{percent}}% of its limit, above the {{threshold}}% alert threshold",
+    overLimit: "The audit log is over its storage limit ({{percent}}%)",
+    limitHint:
+      "Check that the archiver runs and that archives are copied off the server, or shorten the retention (at least 180 days) or raise the limit.",
+    alertSince: "Alert raised at {{time}}",
+    archivesTitle: "Archives",
+    archivesHint: "Archive files are in the server's archive directory; check one with npm run audit:archive-verify.",
+    archivesEmpty: "No archives yet",
+    archiveRange: "Chain positions",
+    archiveEvents: "Events",
+    archiveTime: "Event time (Beijing)",
+    archiveFile: "File",
+    archiveDigest: "File digest",
+    archiveCreated: "Archived at (Beijing)",
+  },
+};
+
+export const auditResourcesEn: Widen<typeof auditResourcesZhCN> = {
+  "audit-settings": {
+    title: "Audit retention & storage",
+    description: "How long audit events are kept, the storage limit and alert threshold, storage use and archives.",
   },
 };

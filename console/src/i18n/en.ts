@@ -1,4 +1,4 @@
-import { auditWorkspaceEn } from "./audit.en";
+import { auditResourcesEn, auditWorkspaceEn } from "./audit.en";
 import { authzEn, authzResourcesEn } from "./authz.en";
 import { identityEn } from "./identity.en";
 import { orgEn, orgResourcesEn } from "./org.en";
@@ -101,6 +101,7 @@ export const en: Messages = {
     },
     ...orgResourcesEn,
     ...authzResourcesEn,
+    ...auditResourcesEn,
   },
   placeholder: {
     later: "This area arrives in a later release.",

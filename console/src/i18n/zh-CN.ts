@@ -1,4 +1,4 @@
-import { auditWorkspaceZhCN } from "./audit.zh-CN";
+import { auditResourcesZhCN, auditWorkspaceZhCN } from "./audit.zh-CN";
 import { authzResourcesZhCN, authzZhCN } from "./authz.zh-CN";
 import { identityZhCN } from "./identity.zh-CN";
 import { orgResourcesZhCN, orgZhCN } from "./org.zh-CN";
@@ -92,6 +92,7 @@ export const zhCN = {
     },
     ...orgResourcesZhCN,
     ...authzResourcesZhCN,
+    ...auditResourcesZhCN,
   },
   placeholder: {
     later: "该功能将在后续版本中提供。",
