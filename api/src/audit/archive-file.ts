@@ -34,23 +34,13 @@ export function archiveKeyOf(profile: CryptoProfile, kek: Buffer, ring?: Pick<Da
   return derivedKey(profile, kek, ring, ARCHIVE_ROOT_PURPOSE, 32);
 }
 
-/** One archived event: every column of audit_events, times and bigints as text, hashes as hex. */
-export interface ArchivedEvent {
-  seq: string;
+/**
+ * One archived event: every column of audit_events, times and bigints as text, hashes as hex. Its
+ * fields are the chained ones (`seq` being the event's id, which for v1 events is also their chain
+ * position, so a v1 row hashes as it is: chain.ts chainHash reads only those fields).
+ */
+export interface ArchivedEvent extends ChainedFields {
   chainSeq: string;
-  occurredAt: string;
-  tenantId: string | null;
-  actorId: string | null;
-  actorName: string | null;
-  actorRole: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  result: string;
-  detail: unknown;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
   prevHash: string;
   hash: string;
   /**
@@ -80,7 +70,7 @@ export function archiveRowHasher(params: ChainParams): RowHasher {
   const v1End = BigInt(params.v1EndSeq);
   return (prevHash, row) =>
     BigInt(row.chainSeq) <= v1End
-      ? chainHash(params.hashAlg, prevHash, fieldsOf(row))
+      ? chainHash(params.hashAlg, prevHash, row)
       : chainHashV2(params.hashAlg, prevHash, row.canonical ?? "");
 }
 
@@ -112,25 +102,6 @@ export function canonicalMatchesFields(row: ArchivedEvent): boolean {
     row.requestId,
   ];
   return canonicalJson(parsed.slice(1)) === canonicalJson(expected);
-}
-
-export function fieldsOf(row: ArchivedEvent): ChainedFields {
-  return {
-    seq: row.seq,
-    occurredAt: row.occurredAt,
-    tenantId: row.tenantId,
-    actorId: row.actorId,
-    actorName: row.actorName,
-    actorRole: row.actorRole,
-    action: row.action,
-    targetType: row.targetType,
-    targetId: row.targetId,
-    result: row.result,
-    detail: row.detail,
-    ip: row.ip,
-    userAgent: row.userAgent,
-    requestId: row.requestId,
-  };
 }
 
 export interface ArchiveManifest {
