@@ -125,6 +125,8 @@ export async function waitReady(baseUrl: string, proc: MainProcess, ms = 150_000
 
 export interface RunningServer {
   baseUrl: string;
+  /** The server database's URL; null on the embedded default (its one backend is the process's own). */
+  databaseUrl: string | null;
   /** The server's stdout and stderr so far, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -173,5 +175,5 @@ export async function startServerProcess(
     await stop();
     throw err;
   }
-  return { baseUrl, output: () => proc.stdout() + proc.stderr(), stop };
+  return { baseUrl, databaseUrl: env.DATABASE_URL ?? null, output: () => proc.stdout() + proc.stderr(), stop };
 }

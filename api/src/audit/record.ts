@@ -1,3 +1,5 @@
+import pg from "pg";
+import { deferredStatement } from "../db/deferred";
 import type { DbOrTx } from "../db/pool";
 import type { RequestContext } from "../http/context";
 
@@ -24,30 +26,46 @@ const clip = (v: string | null | undefined) => (v == null ? null : v.slice(0, MA
 
 /**
  * Appends an audit event using the caller's transaction, so the event commits with the change it
- * describes or not at all. Errors propagate: a failed audit write fails the operation.
+ * describes or not at all. Errors propagate: a failed audit write fails the operation (inside a
+ * transaction, at its COMMIT).
  *
  * One INSERT and no lock: the event is written unsealed and the sealer (sealer.ts) chains it within
- * about a second of its commit, so audited transactions never wait for each other here. Called with
- * the pool itself (no transaction), the single statement is its own transaction.
+ * about a second of its commit, so audited transactions never wait for each other here. Inside a
+ * transaction the INSERT is deferred to the COMMIT and sent in the same message (db/deferred.ts), so
+ * auditing a change costs no round trip of its own; its `occurred_at` is then the moment of the
+ * commit. Called with the pool itself (no transaction), the single statement is its own transaction.
  */
 export async function record(tx: DbOrTx, event: AuditEvent): Promise<void> {
-  await tx
-    .insertInto("audit_events")
-    .values({
-      tenant_id: event.tenantId,
-      actor_id: event.actorId,
-      actor_name: clip(event.actorName),
-      actor_role: event.actorRole,
-      action: event.action,
-      target_type: event.targetType ?? null,
-      target_id: clip(event.targetId),
-      result: event.result,
-      detail: JSON.stringify(event.detail ?? {}),
-      ip: clip(event.ip),
-      user_agent: clip(event.userAgent),
-      request_id: clip(event.requestId),
-    })
-    .execute();
+  const values = [
+    event.tenantId,
+    event.actorId,
+    clip(event.actorName),
+    event.actorRole,
+    event.action,
+    event.targetType ?? null,
+    clip(event.targetId),
+    event.result,
+    JSON.stringify(event.detail ?? {}),
+    clip(event.ip),
+    clip(event.userAgent),
+    clip(event.requestId),
+  ];
+  const text = `INSERT INTO audit_events (${COLUMNS}) VALUES (${values.map(literal).join(", ")})`;
+  await tx.executeQuery(deferredStatement("audit_events", text));
+}
+
+const COLUMNS =
+  "tenant_id, actor_id, actor_name, actor_role, action, target_type, target_id, result, detail, ip, user_agent, request_id";
+
+/**
+ * A value as an SQL literal (the statement may travel with the COMMIT, which takes no parameters).
+ * pg's escapeLiteral doubles quotes and backslashes (E'' form); NUL cannot travel in a simple-protocol
+ * message, and PostgreSQL refuses it in text anyway, so it is refused here.
+ */
+function literal(value: string | null): string {
+  if (value === null) return "NULL";
+  if (value.includes("\0")) throw new Error("an audit event value contains NUL");
+  return pg.escapeLiteral(value);
 }
 
 /**

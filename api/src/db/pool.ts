@@ -1,5 +1,6 @@
-import { Kysely, PostgresDialect, type Transaction } from "kysely";
+import { Kysely, type Transaction } from "kysely";
 import pg from "pg";
+import { DeferringPostgresDialect } from "./deferred";
 import type { Database } from "./schema";
 
 export type Db = Kysely<Database>;
@@ -31,7 +32,7 @@ export function openDatabase(
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on("error", onError);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new DeferringPostgresDialect({ pool }) });
   return {
     pool,
     db,
