@@ -61,8 +61,8 @@ interface CheckpointRow {
   signature: Buffer;
 }
 
-/** Equal only when both are present. */
-const same = (a: Buffer | null | undefined, b: Buffer | null | undefined) => !!a && !!b && a.equals(b);
+/** Equal only when both are present (hex strings: chain-pages.ts receives hashes as hex). */
+const same = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a === b;
 
 export interface VerifyOptions {
   batchSize?: number;
@@ -115,15 +115,18 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
   const start = archived ? BigInt(archived.chainSeq) : genesis;
   report.archivedThroughSeq = archived?.chainSeq ?? null;
   let expected = start + 1n;
-  let prev: Buffer = archived?.hash ?? GENESIS_HASH;
+  // The last accepted hash, as hex (compared with the rows' hashes) and as bytes (hashed into the next).
+  let prevBytes: Buffer = archived?.hash ?? GENESIS_HASH;
+  let prev = prevBytes.toString("hex");
   // A row that failed its check, waiting for the next row to tell which kind of tampering it was.
   let suspect: ChainRow | null = null;
   // A broken link whose rightful row may turn up further on (reordering).
-  let search: { seq: string; want: Buffer } | null = null;
+  let search: { seq: string; want: string } | null = null;
   let finding: Finding | null = null;
 
-  const accept = (r: ChainRow) => {
-    prev = r.hash as Buffer;
+  const accept = (r: ChainRow, digest: Buffer) => {
+    prev = r.hash as string;
+    prevBytes = digest;
     expected += 1n;
   };
   const classify = (s: ChainRow, next: ChainRow | null): Finding | null => {
@@ -153,9 +156,12 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
       finding = { kind: "inserted", seq: r.chainSeq, message: `a second event at position ${r.chainSeq}` };
       return false;
     }
-    if (r.hash && same(r.prevHash, prev) && expectedHash(algorithm ?? "SM3", prev, r).equals(r.hash)) {
-      accept(r);
-      return true;
+    if (r.hash && same(r.prevHash, prev)) {
+      const digest = expectedHash(algorithm ?? "SM3", prevBytes, r);
+      if (digest.toString("hex") === r.hash) {
+        accept(r, digest);
+        return true;
+      }
     }
     suspect = r;
     return false;
@@ -189,7 +195,7 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
     refill();
     for (const r of rows) {
       if (search) {
-        if (same(r.prevHash, (search as { want: Buffer }).want)) {
+        if (same(r.prevHash, (search as { want: string }).want)) {
           const s = search as { seq: string };
           finding = {
             kind: "reordered",
@@ -238,7 +244,7 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
       message: `events from ${expected} to ${headSeq} are missing`,
     });
   }
-  if (headSeq > start && !prev.equals(head.hash)) {
+  if (headSeq > start && prev !== head.hash.toString("hex")) {
     return done({ kind: "modified", seq: head.seq, message: "the chain head does not match the last event" });
   }
   // Rows outside the chain: a position beyond the head (the current head: sealing since the start
@@ -310,7 +316,7 @@ function checkCheckpoint(cp: CheckpointRow, r: ChainRow, keys: PublicKeys): Find
       message: `checkpoint ${cp.id} at seq ${cp.seq} has a bad signature`,
     };
   }
-  if (!same(cp.hash, r.hash)) {
+  if (cp.hash.toString("hex") !== r.hash) {
     return {
       kind: "checkpoint_mismatch",
       seq: cp.seq,
