@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { sql } from "kysely";
 import type { DbOrTx } from "../db/pool";
 import {
@@ -121,9 +121,22 @@ export async function readChainRange(db: DbOrTx, from: bigint, to: bigint, v1End
   return v1.length === 0 ? v2 : v1.concat(v2);
 }
 
-/** The hash a row must carry after `prevHash` (the previous event's hash, as bytes). */
-export function expectedHash(algorithm: ChainAlgorithm, prevHash: Buffer, row: ChainRow): Buffer {
-  const h = createHash(algorithm === "SM3" ? "sm3" : "sha256").update(prevHash);
-  if (row.canonical !== null) return h.update(row.canonical, "utf8").digest();
-  return h.update(canonicalEvent(row.v1 as ChainedFields), "utf8").digest();
+/**
+ * Hashes rows the way the sealer did, SM3 (or SHA-256) of the previous hash's bytes followed by the
+ * canonical text, in one `crypto.hash` call over a reused buffer: for events of a few hundred bytes
+ * about twice as fast as `createHash().update().update().digest()`, which verification notices
+ * (docs/benchmarks.md). Returns the hash a row must carry after `prevHex`, as hex.
+ */
+export function chainHasher(algorithm: ChainAlgorithm): (prevHex: string, row: ChainRow) => string {
+  const name = algorithm === "SM3" ? "sm3" : "sha256";
+  let scratch = Buffer.allocUnsafe(16 * 1024);
+  return (prevHex, row) => {
+    const text = row.canonical ?? canonicalEvent(row.v1 as ChainedFields);
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8, so this always fits the whole text.
+    const room = prevHex.length / 2 + text.length * 3;
+    if (room > scratch.length) scratch = Buffer.allocUnsafe(room);
+    const at = scratch.write(prevHex, 0, "hex");
+    const end = at + scratch.write(text, at, "utf8");
+    return hash(name, scratch.subarray(0, end), "hex");
+  };
 }

@@ -3,7 +3,7 @@ import { CryptoProfileMismatchError } from "../crypto/profile";
 import type { DbOrTx } from "../db/pool";
 import { type ChainAlgorithm, GENESIS_HASH, PG_TIME_FORMAT } from "./chain";
 import { archiveBoundary } from "./archive";
-import { type ChainRow, expectedHash, readChainRange } from "./chain-pages";
+import { type ChainRow, chainHasher, readChainRange } from "./chain-pages";
 
 /** Pages being read while one is hashed; more than the pool's connections only queue. */
 const READ_AHEAD = 2;
@@ -115,18 +115,17 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
   const start = archived ? BigInt(archived.chainSeq) : genesis;
   report.archivedThroughSeq = archived?.chainSeq ?? null;
   let expected = start + 1n;
-  // The last accepted hash, as hex (compared with the rows' hashes) and as bytes (hashed into the next).
-  let prevBytes: Buffer = archived?.hash ?? GENESIS_HASH;
-  let prev = prevBytes.toString("hex");
+  // The last accepted hash, as hex (chain-pages.ts receives the rows' hashes as hex).
+  let prev = (archived?.hash ?? GENESIS_HASH).toString("hex");
+  const expectedHash = chainHasher(algorithm ?? "SM3");
   // A row that failed its check, waiting for the next row to tell which kind of tampering it was.
   let suspect: ChainRow | null = null;
   // A broken link whose rightful row may turn up further on (reordering).
   let search: { seq: string; want: string } | null = null;
   let finding: Finding | null = null;
 
-  const accept = (r: ChainRow, digest: Buffer) => {
+  const accept = (r: ChainRow) => {
     prev = r.hash as string;
-    prevBytes = digest;
     expected += 1n;
   };
   const classify = (s: ChainRow, next: ChainRow | null): Finding | null => {
@@ -156,12 +155,9 @@ export async function verifyAuditChain(db: DbOrTx, opts: VerifyOptions = {}): Pr
       finding = { kind: "inserted", seq: r.chainSeq, message: `a second event at position ${r.chainSeq}` };
       return false;
     }
-    if (r.hash && same(r.prevHash, prev)) {
-      const digest = expectedHash(algorithm ?? "SM3", prevBytes, r);
-      if (digest.toString("hex") === r.hash) {
-        accept(r, digest);
-        return true;
-      }
+    if (r.hash && same(r.prevHash, prev) && expectedHash(prev, r) === r.hash) {
+      accept(r);
+      return true;
     }
     suspect = r;
     return false;
