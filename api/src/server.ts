@@ -15,6 +15,7 @@ import { loadDataKeysWithCandidates } from "./crypto/data-keys";
 import { kekCandidates } from "./crypto/keys";
 import { cryptoProfile } from "./crypto/profile";
 import { connectDatabase, type Database } from "./db/connect";
+import { holdInstancePresence, type Presence } from "./db/presence";
 import { startRotationWorker } from "./keys/rotation-worker";
 import { createServices } from "./services";
 import { scheduleErasure } from "./users/erasure";
@@ -46,7 +47,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.poolMax, migrate: true },
     logger,
   );
+  let presence: Presence | null = null;
   try {
+    // Server database: announce this instance to the commands that must not run beside one (db/presence.ts).
+    if (config.databaseUrl) presence = await holdInstancePresence(config.databaseUrl, logger);
     // Data keys before anything is written: a KEK that does not unwrap them refuses the start here.
     const { kek, dataKeys } = await loadDataKeysWithCandidates({
       db: database.db,
@@ -128,12 +132,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           await retention.stop();
           await checkpoints.stop();
           await services.authzDomain.bus.close();
+          await presence?.close();
           await database.close();
         })();
         return closing;
       },
     };
   } catch (err) {
+    await presence?.close().catch(() => {});
     await database.close().catch(() => {});
     throw err;
   }

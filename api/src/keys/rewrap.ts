@@ -7,6 +7,7 @@ import { KeyError, kekFingerprint } from "../crypto/keys";
 import type { CryptoProfile } from "../crypto/profile";
 import { IntegrityError } from "../crypto/sm";
 import type { Db, DbOrTx } from "../db/pool";
+import { runningInstances } from "../db/presence";
 import { ROTATION_LOCK } from "./rotation";
 import { valuesUnderKek } from "./sealed-columns";
 
@@ -61,6 +62,14 @@ interface Plan {
 export async function checkRewrap(db: DbOrTx, opts: Omit<RewrapOptions, "db" | "actorName">): Promise<Plan> {
   if (opts.oldKek.equals(opts.newKek)) {
     throw new RewrapRefusedError("the new KEK is the old one / 新主密钥与原主密钥相同");
+  }
+  // Held until the end of rewrapKek's transaction: no instance can start meanwhile (db/presence.ts).
+  const instances = await runningInstances(db);
+  if (instances > 0) {
+    throw new RewrapRefusedError(
+      `${instances} Tianshu instance(s) are running on this database; stop every instance before changing the KEK ` +
+        `(a running one keeps the old KEK and could wrap a new key under it) / 有 ${instances} 个实例正在使用该数据库，请先停止所有实例再更换主密钥`,
+    );
   }
   const running = await db.selectFrom("key_rotations").select("id").where("state", "=", "running").executeTakeFirst();
   if (running) {
