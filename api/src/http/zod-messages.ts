@@ -5,7 +5,7 @@ import type { FieldError } from "./errors";
 function zhFor(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "invalid_type":
-      return issue.input === undefined ? "必填字段缺失" : `类型错误，应为 ${issue.expected}`;
+      return isMissing(issue) ? "必填字段缺失" : `类型错误，应为 ${issue.expected}`;
     case "too_small":
       return `长度或数值过小（最小 ${String(issue.minimum)}）`;
     case "too_big":
@@ -19,6 +19,14 @@ function zhFor(issue: z.core.$ZodIssue): string {
     default:
       return "取值无效";
   }
+}
+
+/**
+ * Zod 4 puts the offending value on an issue only when parsing with `reportInput` (kept off: values may
+ * be passwords); without it, its own message says what it received.
+ */
+function isMissing(issue: z.core.$ZodIssueInvalidType): boolean {
+  return "input" in issue ? issue.input === undefined : /received undefined$/.test(issue.message);
 }
 
 export function fieldErrors(error: z.ZodError, prefix: string): FieldError[] {
