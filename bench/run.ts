@@ -5,6 +5,7 @@ import { benchAuthzCheck, benchInProcess } from "./authz";
 import { benchCrypto } from "./crypto";
 import { benchOrgSearch } from "./org-search";
 import { benchWords } from "./words";
+import { benchWordsHttp } from "./words-http";
 
 /** `npm run bench`: every figure is printed beside a baseline measured in the same run. */
 console.log(`# Tianshu benchmarks — node ${process.version}, ${new Date().toISOString()}`);
@@ -16,3 +17,4 @@ benchCrypto();
 await benchAudit();
 await benchAuditExport();
 benchWords();
+await benchWordsHttp();

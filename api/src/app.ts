@@ -100,6 +100,8 @@ export function createApp(deps: AppDeps): TianshuApp {
   app.use(metrics.middleware);
   // The PDP takes batches of up to 1,000 checks: its own, larger limit (body-parser parses once).
   app.use("/api/v1/authz/check", express.json({ limit: "4mb", strict: true }));
+  // Content checks take batches of up to 1,000 messages (docs/words.md "Check API"): 8 MB in all.
+  app.use("/api/v1/content/check", express.json({ limit: "8mb", strict: true }));
   app.use(express.json({ limit: `${deps.config.bodyLimitKb}kb`, strict: true }));
   app.use(
     AUTH_RATE_LIMITED_PATHS,

@@ -14,6 +14,8 @@ import { registerKeyRoutes } from "./keys/routes";
 import { registerSettingsRoutes } from "./settings/routes";
 import { registerOrgRoutes } from "./orgs/routes";
 import { registerUserRoutes } from "./users/routes";
+import { registerWatermarkRoutes } from "./watermarks/routes";
+import { registerWordRoutes } from "./words/routes";
 
 /** Every domain's routes, one line each; the observability routes are registered by createApp. */
 export function registerDomainRoutes(routes: RouteTable, deps: AppDeps): void {
@@ -32,4 +34,6 @@ export function registerDomainRoutes(routes: RouteTable, deps: AppDeps): void {
   registerPdpRoutes(routes, services.authz, services.authzDomain.apiClients);
   registerIntegrityRoutes(routes, deps.db, services.aclGuard);
   if (services.keyRotations) registerKeyRoutes(routes, services.keyRotations);
+  registerWatermarkRoutes(routes, services.watermarks);
+  registerWordRoutes(routes, services.words);
 }

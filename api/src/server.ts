@@ -131,6 +131,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           await sealer.stop();
           await retention.stop();
           await checkpoints.stop();
+          // Hit counters still in memory are written before the connections go.
+          await services.words.close();
           await services.authzDomain.bus.close();
           await presence?.close();
           await database.close();

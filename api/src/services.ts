@@ -19,6 +19,10 @@ import { createSettingsService, type SettingsService } from "./settings/service"
 import { createGrantService, type GrantService } from "./grants/service";
 import { createOrgServices, type OrgServices } from "./orgs/service";
 import { createPeopleFromIdentity, type People } from "./users/people";
+import { createWordServices, type WordServices } from "./words/services";
+import { derivedKey } from "./crypto/data-keys";
+import { createEffectiveService, type EffectiveService, WATERMARK_TRACE_PURPOSE } from "./watermarks/effective";
+import { createPolicyService as createWatermarkPolicyService, type PolicyService } from "./watermarks/service";
 
 /** Every domain service, built once per process by createServices (the composition root). */
 export interface Services {
@@ -40,6 +44,10 @@ export interface Services {
   people: People;
   /** The instance's audit signing key (checkpoints, signed exports), loaded on first use. */
   auditSigner: AuditSignerSource;
+  /** Watermark policies, the effective watermark and tracing (api/src/watermarks/). */
+  watermarks: { policies: PolicyService; effective: EffectiveService };
+  /** Sensitive words: draft, publishing, checks and hit statistics (api/src/words/). */
+  words: WordServices;
 }
 
 export interface ServiceDeps {
@@ -96,6 +104,15 @@ export function createServices(deps: ServiceDeps): Services {
   const people = createPeopleFromIdentity(db, fields, config.pbkdf2Iterations);
   const keyRotations = deps.dataKeys ? keyRotationsFor(deps, deps.dataKeys, authzDomain.bus) : null;
   const auditSigner = auditSignerSource(db, deps.kek, cryptoProfile(config.cryptoProfile));
+  // The trace key is carried across KEK re-wraps (CARRIED_DERIVATIONS): old leaks stay traceable.
+  const traceKey = derivedKey(
+    cryptoProfile(config.cryptoProfile),
+    deps.kek,
+    deps.dataKeys,
+    WATERMARK_TRACE_PURPOSE,
+    32,
+  );
+  const watermarks = { policies: createWatermarkPolicyService(db), effective: createEffectiveService(db, traceKey) };
   return {
     auth,
     mfa,
@@ -111,6 +128,8 @@ export function createServices(deps: ServiceDeps): Services {
     orgs,
     people,
     auditSigner,
+    watermarks,
+    words: createWordServices({ db, bus: authzDomain.bus, logger: deps.logger }),
   };
 }
 

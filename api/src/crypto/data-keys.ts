@@ -21,12 +21,15 @@ export type StoredKeyPurpose = DataKeyPurpose | `kek-derived:${string}`;
  * purpose `kek-derived:<purpose>`; from then on it is read from there (derivedKey below), not derived.
  * Each is keyed material stored elsewhere: the blind index (its digests sit in every *_bidx column),
  * the MAC key of access-control rows (authz/integrity.ts ACL_MAC_PURPOSE, a MAC on every row) and
- * the root key of audit archives (audit/archive-file.ts ARCHIVE_ROOT_PURPOSE, files kept for years).
+ * the root key of audit archives (audit/archive-file.ts ARCHIVE_ROOT_PURPOSE, files kept for years)
+ * and the watermark trace key (watermarks/effective.ts WATERMARK_TRACE_PURPOSE: leaked text and
+ * screenshots carry traces keyed with it, and must stay traceable).
  */
 export const CARRIED_DERIVATIONS: readonly { purpose: string; bytes: number }[] = [
   { purpose: "fields:blind-index", bytes: 32 },
   { purpose: "acl-integrity:mac", bytes: 32 },
   { purpose: "audit-archive:root", bytes: 32 },
+  { purpose: "watermark:trace", bytes: 32 },
 ];
 
 export interface DataKey {

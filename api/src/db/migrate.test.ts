@@ -22,18 +22,18 @@ after(() => database?.close());
 /** The columns the code (schema.ts) relies on, table by table; a migration that changes them updates both. */
 const cols = (names: string) => names.split(" ");
 const EXPECTED_COLUMNS: Record<string, string[]> = {
-  api_clients: cols("id tenant_id name secret_hash scopes created_by created_at last_used_at revoked_at mac"),
   acl_integrity_state: cols("id backfilled_at backfilled mac"),
+  api_clients: cols("id tenant_id name secret_hash scopes created_by created_at last_used_at revoked_at mac"),
   approvals: cols(
     "id tenant_id action payload summary status proposed_by proposer_role decided_by decider_role decided_at reason expires_at created_at",
   ),
-  audit_events: cols(
-    "seq occurred_at tenant_id actor_id actor_name actor_role action target_type target_id result detail ip user_agent request_id prev_hash hash chain_seq",
+  audit_archives: cols(
+    "id from_chain_seq to_chain_seq first_prev_hash last_hash hash_alg events from_occurred_at to_occurred_at file_name file_digest manifest_name signature key_id created_at",
   ),
   audit_chain_head: cols("id seq hash hash_alg genesis_seq updated_at v1_end_seq"),
   audit_checkpoints: cols("id seq hash hash_alg signed_at key_id signature"),
-  audit_archives: cols(
-    "id from_chain_seq to_chain_seq first_prev_hash last_hash hash_alg events from_occurred_at to_occurred_at file_name file_digest manifest_name signature key_id created_at",
+  audit_events: cols(
+    "seq occurred_at tenant_id actor_id actor_name actor_role action target_type target_id result detail ip user_agent request_id prev_hash hash chain_seq",
   ),
   audit_exports: cols(
     "id tenant_id created_by created_by_name created_by_role format filter seq_bound total file_name created_at rows digest_alg digest signed_at key_id signature downloads",
@@ -67,12 +67,25 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     "id tenant_id user_id dimension_id department_id actions granted_by parent_grant_id expires_at revoked_at revoked_by created_at mac",
   ),
   security_settings: cols("tenant_id settings version updated_at updated_by"),
+  sensitive_words: cols("id tenant_id dictionary_id word folded level action pinyin version created_at updated_at"),
   sessions: cols(
     "id tenant_id user_id created_at last_seen_at idle_timeout_seconds expires_at revoked_at ip user_agent mfa_verified_at mfa_method mfa_required mfa_failures revoke_reason",
   ),
   tenants: cols("id code name created_at status version updated_at"),
   users: cols(
     "id tenant_id username display_name password_hash must_change_password password_changed_at status created_at updated_at failed_logins locked_until employee_no phone_enc phone_bidx phone_last4 email_enc email_bidx name_pinyin name_initials clearance_level attributes version deleted_at erase_after erased_at",
+  ),
+  watermark_policies: cols(
+    "id tenant_id name description enabled priority department_ids app_ids contexts valid_from valid_to template custom_text font_size color opacity rotate gap_x gap_y visible version created_by created_at updated_by updated_at",
+  ),
+  word_active_versions: cols("tenant_id version updated_at"),
+  word_allow_list: cols("id tenant_id word folded note created_at created_by"),
+  word_dictionaries: cols(
+    "id tenant_id name category description enabled version created_at updated_at created_by updated_by",
+  ),
+  word_hit_stats: cols("day tenant_id category word app_id hits"),
+  word_publications: cols(
+    "id tenant_id version snapshot word_count allow_count note rolled_back_to published_by published_by_name published_at",
   ),
 };
 

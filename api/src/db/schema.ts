@@ -434,6 +434,75 @@ export interface AclIntegrityStateTable {
   mac: Buffer | null;
 }
 
+// ---- Sensitive words (migrations/0015, api/src/words/) ----
+export interface WordDictionariesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  category: string;
+  description: Generated<string>;
+  enabled: Generated<boolean>;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+export interface SensitiveWordsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  dictionary_id: string;
+  word: string;
+  folded: string;
+  level: number;
+  action: "block" | "replace" | "review";
+  pinyin: Generated<boolean>;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WordAllowListTable {
+  id: Generated<string>;
+  tenant_id: string;
+  word: string;
+  folded: string;
+  note: Generated<string>;
+  created_at: Timestamp;
+  created_by: string | null;
+}
+
+export interface WordPublicationsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  version: number;
+  snapshot: ColumnType<unknown, string, never>;
+  word_count: number;
+  allow_count: number;
+  note: Generated<string>;
+  rolled_back_to: number | null;
+  published_by: string | null;
+  published_by_name: string | null;
+  published_at: Timestamp;
+}
+
+export interface WordActiveVersionsTable {
+  tenant_id: string;
+  version: number;
+  updated_at: Timestamp;
+}
+
+export interface WordHitStatsTable {
+  day: ColumnType<string, string, string>;
+  tenant_id: string;
+  category: string;
+  word: string;
+  app_id: Generated<string>;
+  hits: ColumnType<string, number, number>;
+}
+// ---- end of sensitive words ----
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -467,4 +536,42 @@ export interface Database {
   key_rotations: KeyRotationsTable;
   audit_exports: AuditExportsTable;
   audit_saved_searches: AuditSavedSearchesTable;
+  // sensitive words (0015)
+  word_dictionaries: WordDictionariesTable;
+  sensitive_words: SensitiveWordsTable;
+  word_allow_list: WordAllowListTable;
+  word_publications: WordPublicationsTable;
+  word_active_versions: WordActiveVersionsTable;
+  word_hit_stats: WordHitStatsTable;
+  // 0016 watermarks
+  watermark_policies: WatermarkPoliciesTable;
+}
+
+// ---- 0016 watermarks (api/src/watermarks/) ----
+export interface WatermarkPoliciesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  description: Generated<string>;
+  enabled: Generated<boolean>;
+  priority: Generated<number>;
+  department_ids: Generated<string[]>;
+  app_ids: Generated<string[]>;
+  contexts: Generated<string[]>;
+  valid_from: Date | null;
+  valid_to: Date | null;
+  template: string;
+  custom_text: Generated<string>;
+  font_size: number;
+  color: string;
+  opacity: number;
+  rotate: number;
+  gap_x: number;
+  gap_y: number;
+  visible: Generated<boolean>;
+  version: Generated<number>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_by: string | null;
+  updated_at: Timestamp;
 }

@@ -25,12 +25,19 @@ test("every route declares its access: public, authenticated (self-service) or a
   ]);
 });
 
-test("API clients reach only the decision point and the org change feed, and need credentials", async () => {
+test("API clients reach only the decision point, the org change feed, watermarks and content checks, and need credentials", async () => {
   const clientRoutes = app.routes.routes.flatMap((r) => {
     const scope = apiClientScopeOf(r.access);
     return scope ? [`${r.method} ${r.path} ${scope}`] : [];
   });
-  assert.deepEqual(clientRoutes.sort(), ["get /api/v1/org-changes org:read", "post /api/v1/authz/check authz:check"]);
+  assert.deepEqual(clientRoutes.sort(), [
+    "get /api/v1/org-changes org:read",
+    "get /api/v1/watermarks/effective watermark:read",
+    "post /api/v1/authz/check authz:check",
+    "post /api/v1/content/check content:check",
+    "post /api/v1/content/check/batch content:check",
+    "post /api/v1/watermarks/mark watermark:read",
+  ]);
   const bad = await app.http.post("/api/v1/authz/check").set("authorization", "Bearer not-a-credential").send({});
   assert.equal(bad.status, 401);
   assert.equal(bad.body.code, "INVALID_CLIENT_CREDENTIALS");

@@ -119,7 +119,7 @@ test("re-wrap: one audited transaction; the new KEK starts and reads everything,
   const archiveKeyBefore = archiveKeyOf(gmProfile, oldKek);
   const result = await rewrapKek(options());
   assert.deepEqual(result.dataKeys, [1]);
-  const carried = ["fields:blind-index", "acl-integrity:mac", "audit-archive:root"];
+  const carried = ["fields:blind-index", "acl-integrity:mac", "audit-archive:root", "watermark:trace"];
   assert.deepEqual(result.carried, carried);
   assert.deepEqual(result.stored, carried);
   // Audit archives written before the re-wrap open after it: their root key is carried, not re-derived.
@@ -204,7 +204,12 @@ test("re-wrap: one audited transaction; the new KEK starts and reads everything,
 test("a second re-wrap re-wraps the carried keys too (new KEK → newer KEK)", async () => {
   const newer = crypto.randomBytes(32);
   const result = await rewrapKek(options({ oldKek: newKek, newKek: newer }));
-  assert.deepEqual(result.carried, ["fields:blind-index", "acl-integrity:mac", "audit-archive:root"]);
+  assert.deepEqual(result.carried, [
+    "fields:blind-index",
+    "acl-integrity:mac",
+    "audit-archive:root",
+    "watermark:trace",
+  ]);
   assert.deepEqual(result.stored, [], "nothing derived from this KEK is kept");
   const ring = await loadDataKeys({ db: app.database.db, kek: newer, profile: gmProfile, kekSource: "TIANSHU_KEK" });
   assert.deepEqual(

@@ -361,5 +361,7 @@ test("the create request chooses scopes from a closed list; the list shows them;
   assert.deepEqual(doc.components.schemas.CreateApiClientRequest.properties.scopes.items.enum, [
     "authz:check",
     "org:read",
+    "watermark:read",
+    "content:check",
   ]);
 });
