@@ -1,5 +1,4 @@
 import crypto from "node:crypto";
-import http from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -14,7 +13,7 @@ import { applicableRules, compilePolicySet, type PublishedPolicy, policyRules } 
 import { buildAbility } from "../policies/ability";
 import { dropDatabaseAt, emptyDatabaseOn } from "../test/support/db";
 import { freePort, spawnMain, waitReady } from "../test/support/server-process";
-import { runLoad } from "./load";
+import { reachable, runLoad } from "./load";
 
 /**
  * Entry 2: authorization decisions.
@@ -134,49 +133,6 @@ export function benchInProcess(): void {
   console.log(`build     the per-subject ability (cached per generation) ${fmtUs(building)}`);
 }
 
-/** A closed loop of POSTs (bench/load.ts only sends GETs). */
-async function postLoad(url: string, headers: Record<string, string>, body: string) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const deadline = started + DURATION_MS;
-  const once = () =>
-    new Promise<void>((resolve) => {
-      const t0 = performance.now();
-      const req = http.request(
-        url,
-        {
-          method: "POST",
-          agent,
-          headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => {
-            if (res.statusCode === 200) latencies.push(performance.now() - t0);
-            else errors++;
-            resolve();
-          });
-        },
-      );
-      req.on("error", () => {
-        errors++;
-        resolve();
-      });
-      req.end(body);
-    });
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline) await once();
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
-  const { p50, p99 } = percentiles(latencies);
-  return { rps: latencies.length / seconds, p50, p99, errors, requests: latencies.length };
-}
-
 /** Seeds a migrated server database directly: users in a department tree, 200 published policies, an API client. */
 async function seed(
   url: string,
@@ -264,17 +220,6 @@ async function seed(
   }
 }
 
-async function reachable(url: string): Promise<boolean> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function benchAuthzCheck(): Promise<void> {
   console.log(
     `\n## POST /api/v1/authz/check, batches of 100 — ${CONCURRENCY} connections, ${DURATION_MS / 1000} s; baseline: GET /healthz`,
@@ -325,12 +270,19 @@ export async function benchAuthzCheck(): Promise<void> {
       durationMs: DURATION_MS,
       expectStatus: 200,
     });
-    const pdp = await postLoad(`${base}/api/v1/authz/check`, headers, body);
+    const pdp = await runLoad({
+      url: `${base}/api/v1/authz/check`,
+      headers,
+      body,
+      concurrency: CONCURRENCY,
+      durationMs: DURATION_MS,
+      expectStatus: 200,
+    });
     console.log(
       `server  /healthz        ${baseline.rps.toFixed(0).padStart(7)} req/s   p50 ${baseline.p50Ms.toFixed(2)} ms   p99 ${baseline.p99Ms.toFixed(2)} ms`,
     );
     console.log(
-      `server  /authz/check    ${pdp.rps.toFixed(0).padStart(7)} req/s = ${(pdp.rps * 100).toFixed(0)} decisions/s   p50 ${pdp.p50.toFixed(2)} ms   p99 ${pdp.p99.toFixed(2)} ms   (${pdp.errors} errors)   = ${(pdp.rps / baseline.rps).toFixed(3)} × baseline req/s; target ≥ 20,000 decisions/s`,
+      `server  /authz/check    ${pdp.rps.toFixed(0).padStart(7)} req/s = ${(pdp.rps * 100).toFixed(0)} decisions/s   p50 ${pdp.p50Ms.toFixed(2)} ms   p99 ${pdp.p99Ms.toFixed(2)} ms   (${pdp.errors} errors)   = ${(pdp.rps / baseline.rps).toFixed(3)} × baseline req/s; target ≥ 20,000 decisions/s`,
     );
   } finally {
     if (proc.child.exitCode === null) {

@@ -1,6 +1,5 @@
 import crypto from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -9,7 +8,7 @@ import { loadKek } from "../api/src/crypto/keys";
 import { cryptoProfile } from "../api/src/crypto/profile";
 import { dropDatabaseAt, emptyDatabaseOn } from "../test/support/db";
 import { freePort, spawnMain, waitReady } from "../test/support/server-process";
-import { runLoad } from "./load";
+import { reachable, runLoad } from "./load";
 import { generateCorpus } from "./words-corpus";
 
 /**
@@ -21,54 +20,6 @@ const SERVER_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const BATCH = Number(process.env.BENCH_WORDS_BATCH ?? 100);
-
-function percentiles(samples: number[]) {
-  samples.sort((a, b) => a - b);
-  const at = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? NaN;
-  return { p50: at(0.5), p99: at(0.99) };
-}
-
-/** A closed loop of POSTs with one body (bench/load.ts only sends GETs). */
-async function postLoad(url: string, headers: Record<string, string>, body: string) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const deadline = started + DURATION_MS;
-  const once = () =>
-    new Promise<void>((resolve) => {
-      const t0 = performance.now();
-      const req = http.request(
-        url,
-        {
-          method: "POST",
-          agent,
-          headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => {
-            if (res.statusCode === 200) latencies.push(performance.now() - t0);
-            else errors++;
-            resolve();
-          });
-        },
-      );
-      req.on("error", () => {
-        errors++;
-        resolve();
-      });
-      req.end(body);
-    });
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline) await once();
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
-  return { rps: latencies.length / seconds, errors, ...percentiles(latencies) };
-}
 
 /** Publishes the corpus as version 1 and creates an API client with content:check, directly in SQL. */
 async function seed(url: string, integrity: AclIntegrity, corpus: ReturnType<typeof generateCorpus>) {
@@ -99,17 +50,6 @@ async function seed(url: string, integrity: AclIntegrity, corpus: ReturnType<typ
     return `Bearer ${cid}.${secret}`;
   } finally {
     await client.end();
-  }
-}
-
-async function reachable(url: string): Promise<boolean> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -158,12 +98,19 @@ export async function benchWordsHttp(): Promise<void> {
       durationMs: DURATION_MS,
       expectStatus: 200,
     });
-    const batch = await postLoad(`${base}/api/v1/content/check/batch`, headers, body);
+    const batch = await runLoad({
+      url: `${base}/api/v1/content/check/batch`,
+      headers,
+      body,
+      concurrency: CONCURRENCY,
+      durationMs: DURATION_MS,
+      expectStatus: 200,
+    });
     console.log(
       `server  /healthz              ${baseline.rps.toFixed(0).padStart(7)} req/s   p50 ${baseline.p50Ms.toFixed(2)} ms   p99 ${baseline.p99Ms.toFixed(2)} ms`,
     );
     console.log(
-      `server  /content/check/batch  ${batch.rps.toFixed(0).padStart(7)} req/s = ${(batch.rps * BATCH).toFixed(0)} messages/s   p50 ${batch.p50.toFixed(2)} ms   p99 ${batch.p99.toFixed(2)} ms   (${batch.errors} errors)`,
+      `server  /content/check/batch  ${batch.rps.toFixed(0).padStart(7)} req/s = ${(batch.rps * BATCH).toFixed(0)} messages/s   p50 ${batch.p50Ms.toFixed(2)} ms   p99 ${batch.p99Ms.toFixed(2)} ms   (${batch.errors} errors)`,
     );
   } finally {
     if (proc.child.exitCode === null) {
