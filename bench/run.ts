@@ -6,6 +6,7 @@ import { benchCrypto } from "./crypto";
 import { benchOrgSearch } from "./org-search";
 import { benchWords } from "./words";
 import { benchWordsHttp } from "./words-http";
+import { benchSignals } from "./signals";
 
 /** `npm run bench`: every figure is printed beside a baseline measured in the same run. */
 console.log(`# Tianshu benchmarks — node ${process.version}, ${new Date().toISOString()}`);
@@ -18,3 +19,4 @@ await benchAudit();
 await benchAuditExport();
 benchWords();
 await benchWordsHttp();
+benchSignals();
