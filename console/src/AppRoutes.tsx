@@ -35,9 +35,11 @@ const SecuritySettingsPage = lazyPage(
   "SecuritySettingsPage",
 );
 const MySecurityPage = lazyPage(() => import("./pages/sessions/MySecurityPage"), "MySecurityPage");
+const SensitiveWordsPage = lazyPage(() => import("./pages/sensitive-words/SensitiveWordsPage"), "SensitiveWordsPage");
 const TenantList = lazyPage(() => import("./pages/tenants/TenantList"), "TenantList");
 const UserList = lazyPage(() => import("./pages/users/UserList"), "UserList");
 const UserShowPage = lazyPage(() => import("./pages/users/UserShowPage"), "UserShowPage");
+const WatermarksPage = lazyPage(() => import("./pages/watermarks/WatermarksPage"), "WatermarksPage");
 
 /** Pages that are built; every other resource shows its placeholder until its release. */
 const PAGES: Record<string, (resource: ConsoleResource) => ReactNode> = {
@@ -54,6 +56,8 @@ const PAGES: Record<string, (resource: ConsoleResource) => ReactNode> = {
   "api-clients": (resource) => <ApiClientList resource={resource} />,
   approvals: (resource) => <ApprovalList resource={resource} />,
   policies: (resource) => <PolicyPage resource={resource} />,
+  "sensitive-words": (resource) => <SensitiveWordsPage resource={resource} />,
+  watermarks: (resource) => <WatermarksPage resource={resource} />,
 };
 
 /**

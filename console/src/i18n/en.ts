@@ -3,6 +3,8 @@ import { authzEn, authzResourcesEn } from "./authz.en";
 import { identityEn } from "./identity.en";
 import { orgEn, orgResourcesEn } from "./org.en";
 import { peopleEn } from "./people.en";
+import { watermarksEn } from "./watermarks.en";
+import { wordsEn } from "./words.en";
 import type { Messages } from "./messages";
 
 /** English console texts; the `Messages` type keeps the keys in step with zh-CN.ts. */
@@ -143,4 +145,6 @@ export const en: Messages = {
   org: orgEn,
   authz: authzEn,
   people: peopleEn,
+  words: wordsEn,
+  watermarks: watermarksEn,
 };

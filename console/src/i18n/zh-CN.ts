@@ -3,6 +3,8 @@ import { authzResourcesZhCN, authzZhCN } from "./authz.zh-CN";
 import { identityZhCN } from "./identity.zh-CN";
 import { orgResourcesZhCN, orgZhCN } from "./org.zh-CN";
 import { peopleZhCN } from "./people.zh-CN";
+import { watermarksZhCN } from "./watermarks.zh-CN";
+import { wordsZhCN } from "./words.zh-CN";
 
 /**
  * Chinese (default) console texts. `en.ts` must have exactly the same keys: its type is derived from this object.
@@ -134,4 +136,6 @@ export const zhCN = {
   org: orgZhCN,
   authz: authzZhCN,
   people: peopleZhCN,
+  words: wordsZhCN,
+  watermarks: watermarksZhCN,
 };

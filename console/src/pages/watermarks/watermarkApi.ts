@@ -1,0 +1,94 @@
+import { apiRequest } from "../../api/http";
+
+/** The watermark policies API (docs/watermarks.md): policies with If-Match, and the tester. */
+export const CONTEXTS = ["chat", "external-group", "file-preview", "screen-share", "document", "app"] as const;
+export type WatermarkContext = (typeof CONTEXTS)[number];
+
+export interface WatermarkStyle {
+  fontSize: number;
+  color: string;
+  opacity: number;
+  rotate: number;
+  gapX: number;
+  gapY: number;
+  visible: boolean;
+}
+
+export interface WatermarkScope {
+  departments: string[];
+  apps: string[];
+  contexts: WatermarkContext[];
+}
+
+/** The editable fields, as sent on create and update. */
+export interface WatermarkInput {
+  name: string;
+  description: string;
+  enabled: boolean;
+  priority: number;
+  scope: WatermarkScope;
+  validFrom: string | null;
+  validTo: string | null;
+  template: string;
+  customText: string;
+  style: WatermarkStyle;
+}
+
+export interface WatermarkPolicy extends WatermarkInput {
+  id: string;
+  version: number;
+  createdBy: string | null;
+  createdAt: string;
+  updatedBy: string | null;
+  updatedAt: string;
+}
+
+interface PolicyRef {
+  id: string;
+  name: string;
+  priority: number;
+}
+
+export type ExcludedReason = "disabled" | "not-yet-valid" | "expired" | "department" | "app" | "context";
+
+export interface TestResult {
+  chosen: PolicyRef | null;
+  lines: string[];
+  candidates: (PolicyRef & { rank: number; dimensions: number; depth: number; updatedAt: string; reason: string })[];
+  excluded: (PolicyRef & { reason: ExcludedReason })[];
+  rule: string[];
+}
+
+export interface TestRequest {
+  userId: string;
+  appId?: string;
+  context?: WatermarkContext;
+  at?: string;
+}
+
+const ifMatch = (version: number) => ({ "If-Match": `"${version}"` });
+
+export const watermarkApi = {
+  list: async (page: number, pageSize: number, q?: string) => {
+    const query = new URLSearchParams({
+      _start: String((page - 1) * pageSize),
+      _end: String(page * pageSize),
+      _sort: "priority",
+      _order: "desc",
+    });
+    if (q) query.set("q", q);
+    const r = await apiRequest<WatermarkPolicy[]>("/watermarks", { query });
+    return { rows: r.data, total: Number(r.headers.get("x-total-count") ?? r.data.length) };
+  },
+  create: (body: WatermarkInput) =>
+    apiRequest<WatermarkPolicy>("/watermarks", { method: "POST", body }).then((r) => r.data),
+  update: (policy: WatermarkPolicy, body: Partial<WatermarkInput>) =>
+    apiRequest<WatermarkPolicy>(`/watermarks/${policy.id}`, {
+      method: "PATCH",
+      body,
+      headers: ifMatch(policy.version),
+    }).then((r) => r.data),
+  remove: (policy: WatermarkPolicy) =>
+    apiRequest<void>(`/watermarks/${policy.id}`, { method: "DELETE", headers: ifMatch(policy.version) }),
+  test: (body: TestRequest) => apiRequest<TestResult>("/watermarks/test", { method: "POST", body }).then((r) => r.data),
+};
