@@ -37,6 +37,8 @@ const envSchema = z.object({
   TIANSHU_INIT_PASSWORD_AUDITADMIN: z.string().min(1).max(128).optional(),
   TIANSHU_KEK: z.string().min(1).max(200).optional(),
   TIANSHU_CRYPTO_PROFILE: z.enum(CRYPTO_PROFILE_NAMES).default("gm"),
+  // The monitors prober runs in the API process unless off (then: `npm run monitors`, docs/monitors.md).
+  TIANSHU_MONITORS: z.enum(["on", "off"]).default("on"),
 });
 
 export interface Config {
@@ -63,6 +65,11 @@ export interface Config {
   kek: string | undefined;
   /** gm (SM3, SM4, SM2; default) or intl (SHA-256, AES-256-GCM, Ed25519): api/src/crypto/profile.ts. */
   cryptoProfile: CryptoProfileName;
+  /**
+   * TIANSHU_MONITORS=off: this API process runs no prober; run `npm run monitors` (one or more,
+   * leader-elected) instead. On (default): the API process takes part in the leader election.
+   */
+  monitorsInProcess: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -98,5 +105,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     kek: e.TIANSHU_KEK,
     cryptoProfile: e.TIANSHU_CRYPTO_PROFILE,
+    monitorsInProcess: e.TIANSHU_MONITORS === "on",
   };
 }

@@ -11,6 +11,7 @@ import { registerSessionRoutes } from "./auth/sessions/routes";
 import { registerGrantRoutes } from "./grants/routes";
 import type { RouteTable } from "./http/route";
 import { registerKeyRoutes } from "./keys/routes";
+import { registerMonitorRoutes } from "./monitors/routes";
 import { registerSettingsRoutes } from "./settings/routes";
 import { registerOrgRoutes } from "./orgs/routes";
 import { registerUserRoutes } from "./users/routes";
@@ -36,4 +37,5 @@ export function registerDomainRoutes(routes: RouteTable, deps: AppDeps): void {
   if (services.keyRotations) registerKeyRoutes(routes, services.keyRotations);
   registerWatermarkRoutes(routes, services.watermarks);
   registerWordRoutes(routes, services.words);
+  registerMonitorRoutes(routes, services.monitors, deps.db);
 }

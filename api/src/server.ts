@@ -16,6 +16,7 @@ import { kekCandidates } from "./crypto/keys";
 import { cryptoProfile } from "./crypto/profile";
 import { connectDatabase, type Database } from "./db/connect";
 import { holdInstancePresence, type Presence } from "./db/presence";
+import { startMonitoring } from "../../monitors/leader";
 import { startRotationWorker } from "./keys/rotation-worker";
 import { createServices } from "./services";
 import { scheduleErasure } from "./users/erasure";
@@ -110,6 +111,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       bus: services.authzDomain.bus,
       logger,
     });
+    // The monitors prober: leader-elected among instances on a server database (docs/monitors.md).
+    const monitoring = config.monitorsInProcess
+      ? startMonitoring({ db: database.db, logger, connectionString: config.databaseUrl ?? null })
+      : null;
+    services.monitors.onChange(() => void monitoring?.scheduler()?.reload());
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     let closing: Promise<void> | undefined;
     return {
@@ -129,6 +135,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           clearTimeout(deadline);
           // The last events are sealed before the last checkpoint signs the head.
           await sealer.stop();
+          // Checks in flight end and their results are written while the database is still open.
+          await monitoring?.stop();
           await retention.stop();
           await checkpoints.stop();
           // Hit counters still in memory are written before the connections go.

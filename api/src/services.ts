@@ -14,6 +14,7 @@ import { createFieldCipher, type FieldCipher } from "./crypto/fields";
 import { cryptoProfile } from "./crypto/profile";
 import type { Bus } from "./db/bus";
 import { createKeyRotationService, DATA_KEYS_CHANNEL, type KeyRotationService } from "./keys/rotation";
+import { createMonitorService, type MonitorService } from "./monitors/service";
 import type { Db } from "./db/pool";
 import { createSettingsService, type SettingsService } from "./settings/service";
 import { createGrantService, type GrantService } from "./grants/service";
@@ -48,6 +49,8 @@ export interface Services {
   watermarks: { policies: PolicyService; effective: EffectiveService };
   /** Sensitive words: draft, publishing, checks and hit statistics (api/src/words/). */
   words: WordServices;
+  /** Monitors: definitions, pause, test now, SLA (api/src/monitors/; the prober is monitors/). */
+  monitors: MonitorService;
 }
 
 export interface ServiceDeps {
@@ -130,6 +133,7 @@ export function createServices(deps: ServiceDeps): Services {
     auditSigner,
     watermarks,
     words: createWordServices({ db, bus: authzDomain.bus, logger: deps.logger }),
+    monitors: createMonitorService(db),
   };
 }
 

@@ -55,6 +55,18 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   mfa_challenges: cols("id session_id nonce expires_at used_at"),
   mfa_factors: cols("id tenant_id user_id kind label secret confirmed_at last_step created_at"),
   mfa_recovery_codes: cols("id user_id code_hash used_at created_at"),
+  monitor_results: cols("monitor_id at state latency_ms reason message"),
+  monitor_rollup_day: cols("monitor_id bucket checks up_count degraded_count down_count latency_sum_ms latency_max_ms"),
+  monitor_rollup_hour: cols(
+    "monitor_id bucket checks up_count degraded_count down_count latency_sum_ms latency_max_ms",
+  ),
+  monitor_rollup_minute: cols(
+    "monitor_id bucket checks up_count degraded_count down_count latency_sum_ms latency_max_ms",
+  ),
+  monitor_status: cols("monitor_id state since last_result_at last_latency_ms last_reason"),
+  monitor_storage: cols("id mode"),
+  monitor_transitions: cols("monitor_id at state reason"),
+  monitors: cols("id tenant_id name type definition paused version created_at created_by updated_at updated_by"),
   org_changes: cols("seq tenant_id occurred_at entity entity_id op data"),
   password_history: cols("id user_id password_hash created_at"),
   policies: cols("id tenant_id name description published_version version created_at updated_at mac"),

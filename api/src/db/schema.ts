@@ -545,6 +545,15 @@ export interface Database {
   word_hit_stats: WordHitStatsTable;
   // 0016 watermarks
   watermark_policies: WatermarkPoliciesTable;
+  // 0017 monitors
+  monitors: MonitorsTable;
+  monitor_storage: { id: Generated<boolean>; mode: "native" | "timescale" };
+  monitor_results: MonitorResultsTable;
+  monitor_transitions: MonitorTransitionsTable;
+  monitor_status: MonitorStatusTable;
+  monitor_rollup_minute: MonitorRollupTable;
+  monitor_rollup_hour: MonitorRollupTable;
+  monitor_rollup_day: MonitorRollupTable;
 }
 
 // ---- 0016 watermarks (api/src/watermarks/) ----
@@ -574,4 +583,56 @@ export interface WatermarkPoliciesTable {
   created_at: Timestamp;
   updated_by: string | null;
   updated_at: Timestamp;
+}
+
+// ---- 0017 monitors (monitors/store.ts, api/src/monitors/) ----
+export interface MonitorsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  type: "http" | "tcp" | "dns" | "postgres" | "push";
+  /** The definition monitors/config.ts validates; a JSON string on insert. */
+  definition: ColumnType<Record<string, unknown>, string, string>;
+  paused: Generated<boolean>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  created_by: string | null;
+  updated_at: Generated<Date>;
+  updated_by: string | null;
+}
+
+export interface MonitorResultsTable {
+  monitor_id: string;
+  at: Date;
+  state: "up" | "degraded" | "down";
+  latency_ms: number;
+  reason: string;
+  message: Generated<string>;
+}
+
+export interface MonitorTransitionsTable {
+  monitor_id: string;
+  at: Date;
+  state: "up" | "degraded" | "down" | "unknown";
+  reason: Generated<string>;
+}
+
+export interface MonitorStatusTable {
+  monitor_id: string;
+  state: "up" | "degraded" | "down" | "unknown";
+  since: Date;
+  last_result_at: Date | null;
+  last_latency_ms: number | null;
+  last_reason: string | null;
+}
+
+export interface MonitorRollupTable {
+  monitor_id: string;
+  bucket: Date;
+  checks: number;
+  up_count: number;
+  degraded_count: number;
+  down_count: number;
+  latency_sum_ms: ColumnType<string, number | string, number | string>;
+  latency_max_ms: number;
 }
