@@ -259,6 +259,7 @@ export async function writeExport(
       for (const r of page) sheet.addRow(r).commit();
       rows += page.length;
       await roomFor();
+      await compressorDrained(sheet);
     }
     sheet.commit();
     await workbook.commit();
@@ -462,4 +463,32 @@ export async function exportSignature(db: DbOrTx, ctx: RequestContext, id: strin
     publicKey: key.public_key,
     signature: exp.signature.toString("hex"),
   };
+}
+
+/**
+ * exceljs's worksheet stream hands rows to the zip compressor without waiting for it (its StreamBuf
+ * ignores the compressor's backpressure), so rows produced faster than deflate runs pile up in the
+ * compressor's buffer: 900,000 events grew the process by 677 MB (docs/benchmarks.md). Waiting for
+ * that buffer to drain after each page keeps the export bounded. The fields are exceljs's (4.4) and
+ * readable-stream's, read defensively: without them the export still works, only unpaced.
+ */
+export async function compressorDrained(sheet: unknown): Promise<void> {
+  const pipes = (sheet as { stream?: { pipes?: unknown } } | null)?.stream?.pipes;
+  if (!Array.isArray(pipes)) return;
+  for (const dest of pipes as Writable[]) {
+    // A readable-stream 2 PassThrough (archiver's): no writableNeedDrain, the state says it.
+    const state = (dest as unknown as { _writableState?: { needDrain?: boolean } })._writableState;
+    if (!(dest.writableNeedDrain ?? state?.needDrain) || dest.destroyed) continue;
+    await new Promise<void>((resolve) => {
+      const go = () => {
+        dest.off("drain", go);
+        dest.off("close", go);
+        dest.off("error", go);
+        resolve();
+      };
+      dest.on("drain", go);
+      dest.on("close", go);
+      dest.on("error", go);
+    });
+  }
 }
