@@ -124,12 +124,22 @@ async function run(handle: DatabaseHandle): Promise<void> {
     `generated ${EVENTS} unsealed events in ${((t1 - t0) / 1000).toFixed(1)} s; ` +
       `sealer: ${sealed} events in ${sealSeconds.toFixed(1)} s = ${(sealed / sealSeconds).toFixed(0)} events/s`,
   );
-  const report = await verifyAuditChain(handle.db);
-  const rate = report.eventsChecked / (report.durationMs / 1000);
-  console.log(
-    `verify: ${report.eventsChecked} events in ${(report.durationMs / 1000).toFixed(2)} s = ${rate.toFixed(0)} events/s ` +
-      `(ok=${report.ok}; target ≥ 200,000 events/s: ${rate >= 200_000 ? "met" : "NOT met"})`,
-  );
+  // Right after sealing a million events at once, every sealed row has a dead version beside it
+  // (sealing is an UPDATE) until vacuum runs; in service autovacuum has long done so by the time an
+  // auditor verifies. Both are measured: the second is the figure held against the target.
+  const verify = async (when: string) => {
+    const report = await verifyAuditChain(handle.db);
+    const rate = report.eventsChecked / (report.durationMs / 1000);
+    console.log(
+      `verify ${when}: ${report.eventsChecked} events in ${(report.durationMs / 1000).toFixed(2)} s = ` +
+        `${rate.toFixed(0)} events/s (ok=${report.ok}; target ≥ 200,000 events/s: ${rate >= 200_000 ? "met" : "NOT met"})`,
+    );
+  };
+  await verify("right after sealing");
+  const v0 = Date.now();
+  await sql`VACUUM (ANALYZE) audit_events`.execute(handle.db);
+  console.log(`vacuum of the sealed table: ${((Date.now() - v0) / 1000).toFixed(1)} s`);
+  await verify("after vacuum");
 }
 
 export async function benchAudit(): Promise<void> {
