@@ -7,13 +7,13 @@
 export type CalendarPeriod = "day" | "week" | "month" | "quarter" | "year";
 export const DEFAULT_TIME_ZONE = "Asia/Shanghai";
 
-interface WallDate {
+export interface WallDate {
   year: number;
   month: number; // 1–12
   day: number;
 }
 
-function wallDateOf(instant: number, timeZone: string): WallDate & { weekday: number } {
+export function wallDateOf(instant: number, timeZone: string): WallDate & { weekday: number } {
   const parts = new Intl.DateTimeFormat("en-US", {
     timeZone,
     year: "numeric",
@@ -45,7 +45,16 @@ function offsetAt(instant: number, timeZone: string): number {
 
 /** Epoch milliseconds of midnight at the start of a wall date in the zone. */
 export function zonedMidnight(date: WallDate, timeZone: string): number {
-  const guess = Date.UTC(date.year, date.month - 1, date.day);
+  return zonedWallTime(date, 0, timeZone);
+}
+
+/**
+ * Epoch milliseconds of a wall-clock time (minutes after midnight) on a wall date in the zone. Where
+ * daylight saving applies, a wall time skipped by the spring jump resolves an hour early (the offset
+ * before the jump), and one repeated in autumn resolves to its first occurrence.
+ */
+export function zonedWallTime(date: WallDate, minuteOfDay: number, timeZone: string): number {
+  const guess = Date.UTC(date.year, date.month - 1, date.day, 0, minuteOfDay);
   let instant = guess - offsetAt(guess, timeZone);
   // A second pass settles the case where the offset differs between the guess and the answer (DST).
   instant = guess - offsetAt(instant, timeZone);
@@ -53,7 +62,7 @@ export function zonedMidnight(date: WallDate, timeZone: string): number {
 }
 
 /** Normalises month/day overflow (month 13 → next January) through UTC arithmetic. */
-function addDays(d: WallDate, days: number): WallDate {
+export function addDays(d: WallDate, days: number): WallDate {
   const t = new Date(Date.UTC(d.year, d.month - 1, d.day + days));
   return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };
 }
