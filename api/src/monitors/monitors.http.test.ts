@@ -228,3 +228,80 @@ test("the OpenAPI document describes the monitor routes", async () => {
   assert.equal(doc.paths["/api/v1/monitors/{id}/results/export"].get.operationId, "exportMonitorResults");
   assert.ok(doc.components.schemas.MonitorDefinition, "the definition schema is published");
 });
+
+describe("credentials in definitions are write-only", () => {
+  test("GET shows them masked; a definition sent back masked keeps them; a new value replaces them", async () => {
+    const sys = await app.signIn("sysadmin");
+    const created = await sys.post("/api/v1/monitors").send({
+      type: "http",
+      name: "带凭据的接口",
+      url: targetUrl,
+      intervalSeconds: 60,
+      headers: { Authorization: "Bearer s3cret-token", "X-Api-Key": "k-123", Accept: "text/plain" },
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.deepEqual(created.body.definition.headers, {
+      Authorization: "******",
+      "X-Api-Key": "******",
+      Accept: "text/plain",
+    });
+    const pgMonitor = await sys.post("/api/v1/monitors").send({
+      type: "postgres",
+      name: "业务库",
+      connectionString: "postgresql://app:pa55word@db.internal:5432/app",
+      intervalSeconds: 60,
+    });
+    assert.equal(pgMonitor.status, 201, pgMonitor.text);
+    assert.equal(pgMonitor.body.definition.connectionString, "postgresql://app:******@db.internal:5432/app");
+    const listed = await sys.get("/api/v1/monitors");
+    assert.ok(
+      !JSON.stringify(listed.body).includes("s3cret-token") && !JSON.stringify(listed.body).includes("pa55word"),
+    );
+
+    const stored = async (id: string) =>
+      (await app.database.db.selectFrom("monitors").select("definition").where("id", "=", id).executeTakeFirstOrThrow())
+        .definition as { headers?: Record<string, string>; connectionString?: string };
+
+    // The console edits the name and sends the rest back as it got it: the secrets stay.
+    const got = (await sys.get(`/api/v1/monitors/${created.body.id}`)).body;
+    const renamed = await sys
+      .put(`/api/v1/monitors/${created.body.id}`)
+      .set("If-Match", `"${got.version}"`)
+      .send({ ...got.definition, name: "带凭据的接口（改名）" });
+    assert.equal(renamed.status, 200, renamed.text);
+    assert.deepEqual((await stored(created.body.id)).headers, {
+      Authorization: "Bearer s3cret-token",
+      "X-Api-Key": "k-123",
+      Accept: "text/plain",
+    });
+    const pgGot = (await sys.get(`/api/v1/monitors/${pgMonitor.body.id}`)).body;
+    const pgKept = await sys
+      .put(`/api/v1/monitors/${pgMonitor.body.id}`)
+      .set("If-Match", `"${pgGot.version}"`)
+      .send({ ...pgGot.definition, intervalSeconds: 120 });
+    assert.equal(pgKept.status, 200, pgKept.text);
+    assert.equal((await stored(pgMonitor.body.id)).connectionString, "postgresql://app:pa55word@db.internal:5432/app");
+
+    // A new value replaces the secret; a mask where nothing is stored is refused.
+    const replaced = await sys
+      .put(`/api/v1/monitors/${created.body.id}`)
+      .set("If-Match", `"${renamed.body.version}"`)
+      .send({ ...renamed.body.definition, headers: { Authorization: "Bearer new-token", Cookie: "******" } });
+    assert.equal(replaced.status, 400);
+    assert.equal(replaced.body.errors[0].path, "body.headers.Cookie");
+    const replacedOk = await sys
+      .put(`/api/v1/monitors/${created.body.id}`)
+      .set("If-Match", `"${renamed.body.version}"`)
+      .send({ ...renamed.body.definition, headers: { Authorization: "Bearer new-token" } });
+    assert.equal(replacedOk.status, 200, replacedOk.text);
+    assert.deepEqual((await stored(created.body.id)).headers, { Authorization: "Bearer new-token" });
+    const maskedNew = await sys.post("/api/v1/monitors").send({
+      type: "postgres",
+      name: "掩码新建",
+      connectionString: "postgresql://app:******@db.internal/app",
+      intervalSeconds: 60,
+    });
+    assert.equal(maskedNew.status, 400);
+    assert.equal(maskedNew.body.errors[0].path, "body.connectionString");
+  });
+});

@@ -12,6 +12,7 @@ import { assertVersion } from "../http/concurrency";
 import { Invalid, NotFound, Unauthorized } from "../http/errors";
 import type { Page } from "../http/list";
 import type { MONITOR_SORTABLE } from "./schemas";
+import { unmaskDefinition } from "./secrets";
 import { type MonitorStatusView, type MonitorView, type Row, selectMonitors, viewOf } from "./views";
 
 export interface MonitorFilter {
@@ -119,7 +120,7 @@ export function createMonitorService(db: Db): MonitorService {
 
     async create(ctx, input) {
       const p = principalOf(ctx);
-      const m = validDefinition(input);
+      const m = validDefinition(unmaskDefinition(input, null));
       const view = await withTx(db, async (tx) => {
         const { id } = await tx
           .insertInto("monitors")
@@ -142,10 +143,11 @@ export function createMonitorService(db: Db): MonitorService {
 
     async update(ctx, id, version, input) {
       const p = principalOf(ctx);
-      const m = validDefinition(input);
       const view = await withTx(db, async (tx) => {
         const before = await load(tx, p.tenantId, id, true);
         assertVersion("monitor", before.version, version);
+        // Secrets come back masked from GET: the stored ones stand where the mask is (secrets.ts).
+        const m = validDefinition(unmaskDefinition(input, before.definition));
         await tx
           .updateTable("monitors")
           .set((eb) => ({

@@ -1,5 +1,6 @@
 import type { MonitorDefinition } from "../../../monitors/config";
 import type { DbOrTx } from "../db/pool";
+import { maskDefinition } from "./secrets";
 
 /** A monitor as the API shows it: the stored row with its latest status (monitor_status). */
 export interface MonitorStatusView {
@@ -55,7 +56,8 @@ export const viewOf = (r: Row): MonitorView => ({
   id: r.id,
   name: r.name,
   type: r.type,
-  definition: r.definition,
+  // Credentials are write-only: shown masked (secrets.ts).
+  definition: maskDefinition(r.definition),
   paused: r.paused,
   version: r.version,
   status:
