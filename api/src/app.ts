@@ -19,6 +19,7 @@ import { buildOpenApiDocument, createRegistry } from "./http/openapi";
 import { apiNotFound, problemHandler, sendProblem, toProblem } from "./http/problem";
 import { PostgresRateLimitStore } from "./http/rate-limit-store";
 import { RouteTable } from "./http/route";
+import { registerMonitorMetrics } from "./monitors/metrics";
 import { createMetrics } from "./observability/metrics";
 import { type Readiness, registerObservabilityRoutes } from "./observability/routes";
 import { registerDomainRoutes } from "./routes";
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): TianshuApp {
   const metrics = createMetrics();
   // Audit storage against its limit (api/src/audit/storage.ts).
   registerAuditStorageMetrics(metrics.registry, deps.db);
+  registerMonitorMetrics(metrics.registry, deps.db);
   // Access-control rows failing their MAC check (api/src/authz/integrity.ts).
   metrics.registry.registerMetric(deps.services.aclGuard.counter);
   app.use(metrics.middleware);

@@ -305,3 +305,34 @@ describe("credentials in definitions are write-only", () => {
     assert.equal(maskedNew.body.errors[0].path, "body.connectionString");
   });
 });
+
+describe("metrics", () => {
+  test("/metrics shows each monitor up or down with its app, and the count per state", async () => {
+    const sys = await app.signIn("sysadmin");
+    const mk = async (name: string, appId?: string) =>
+      (
+        await sys
+          .post("/api/v1/monitors")
+          .send({ type: "tcp", name, host: "127.0.0.1", port: 9, intervalSeconds: 60, ...(appId ? { appId } : {}) })
+      ).body.id as string;
+    const app1 = "11111111-1111-4111-8111-111111111111";
+    const healthy = await mk("指标-正常", app1);
+    const broken = await mk("指标-故障", app1);
+    await writeResults(
+      app.database.db,
+      [
+        { monitorId: healthy, at: T0, state: "up", latencyMs: 3, reason: "ok", message: "" },
+        { monitorId: broken, at: T0, state: "down", latencyMs: 3, reason: "connection-refused", message: "" },
+      ],
+      new Map([
+        [healthy, MIN],
+        [broken, MIN],
+      ]),
+    );
+    const text = (await app.http.get("/metrics")).text;
+    assert.ok(text.includes(`tianshu_monitor_up{monitor="指标-正常",app="${app1}"} 1`), text.slice(0, 2000));
+    assert.ok(text.includes(`tianshu_monitor_up{monitor="指标-故障",app="${app1}"} 0`));
+    const down = /tianshu_monitors\{state="down"\} (\d+)/.exec(text);
+    assert.ok(down && Number(down[1]) >= 1, "counted per state");
+  });
+});
