@@ -1,6 +1,7 @@
 import { pinyin } from "pinyin-pro";
 import { type Automaton, buildAutomaton } from "./automaton";
 import { foldString, foldTable, isAstralLetter } from "./fold";
+import type { WordAction } from "./vocabulary";
 
 /**
  * The sensitive-word engine (docs/words.md): a dictionary compiled into one Aho–Corasick automaton
@@ -8,7 +9,7 @@ import { foldString, foldTable, isAstralLetter } from "./fold";
  * words and text. A check reports each hit with its span in the ORIGINAL text, the verdict, and the
  * text with replace (and block) hits masked.
  */
-export type WordAction = "block" | "replace" | "review";
+export type { WordAction };
 export type Verdict = "pass" | "review" | "replace" | "block";
 
 export interface WordEntry {

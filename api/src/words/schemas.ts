@@ -1,19 +1,9 @@
 import { listQuery } from "../http/list";
 import { z } from "../http/zod";
 import { MAX_WORD_LENGTH } from "./import";
+import { ACTIONS, CATEGORIES } from "./vocabulary";
 
-/** The closed list of categories (a CHECK in migrations/0015); its order is the precedence order. */
-export const CATEGORIES = [
-  "political",
-  "pornographic",
-  "violent",
-  "illegal",
-  "abuse",
-  "advertising",
-  "custom",
-] as const;
-export type Category = (typeof CATEGORIES)[number];
-export const ACTIONS = ["block", "replace", "review"] as const;
+export { ACTIONS, type Category, CATEGORIES } from "./vocabulary";
 
 /** Limits of the check API (docs/words.md): texts per batch, bytes of UTF-8 per text. */
 export const MAX_BATCH_TEXTS = 1_000;

@@ -1,22 +1,14 @@
 import { apiRequest } from "../../api/http";
+import type { CheckResult as EngineCheckResult } from "../../../../api/src/words/engine";
+import type { Category, WordAction } from "../../../../api/src/words/vocabulary";
 
 /**
  * The sensitive-words API (docs/words.md): the draft (dictionaries, words, allow-list), publishing and
  * rollback, the check API used by the test box, and hit statistics.
  */
-export const CATEGORIES = [
-  "political",
-  "pornographic",
-  "violent",
-  "illegal",
-  "abuse",
-  "advertising",
-  "custom",
-] as const;
-export type Category = (typeof CATEGORIES)[number];
-export const ACTIONS = ["block", "replace", "review"] as const;
-export type WordAction = (typeof ACTIONS)[number];
-export type Verdict = "pass" | "review" | "replace" | "block";
+// The closed lists and the engine's verdict are the server's own (vocabulary.ts imports nothing).
+export { ACTIONS, type Category, CATEGORIES, type WordAction } from "../../../../api/src/words/vocabulary";
+export type { Verdict } from "../../../../api/src/words/engine";
 
 export interface Dictionary {
   id: string;
@@ -62,20 +54,10 @@ export interface Publication {
   active: boolean;
 }
 
-export interface Hit {
-  word: string;
-  category: string;
-  level: number;
-  action: WordAction;
-  start: number;
-  end: number;
-  via: "text" | "pinyin" | "initials";
-}
+export type { Hit } from "../../../../api/src/words/engine";
 
-export interface CheckResult {
-  verdict: Verdict;
-  hits: Hit[];
-  text: string;
+/** The engine's result, and the published version that judged it. */
+export interface CheckResult extends EngineCheckResult {
   version: number;
 }
 

@@ -1,18 +1,11 @@
 import { apiRequest } from "../../api/http";
+import type { WatermarkContext } from "../../../../api/src/watermarks/resolve";
+import type { WatermarkStyle } from "../../../../api/src/watermarks/tile";
 
 /** The watermark policies API (docs/watermarks.md): policies with If-Match, and the tester. */
-export const CONTEXTS = ["chat", "external-group", "file-preview", "screen-share", "document", "app"] as const;
-export type WatermarkContext = (typeof CONTEXTS)[number];
-
-export interface WatermarkStyle {
-  fontSize: number;
-  color: string;
-  opacity: number;
-  rotate: number;
-  gapX: number;
-  gapY: number;
-  visible: boolean;
-}
+// The contexts and the style are the server's own (pure modules, api/src/watermarks/).
+export { CONTEXTS, type WatermarkContext } from "../../../../api/src/watermarks/resolve";
+export type { WatermarkStyle } from "../../../../api/src/watermarks/tile";
 
 export interface WatermarkScope {
   departments: string[];

@@ -1,22 +1,18 @@
 import dayjs, { type Dayjs } from "dayjs";
+import { TEMPLATE_FIELDS, type TemplateField } from "../../../../api/src/watermarks/template";
+import { INVISIBLE_OPACITY } from "../../../../api/src/watermarks/tile";
 import type { WatermarkContext, WatermarkInput, WatermarkPolicy, WatermarkStyle } from "./watermarkApi";
 
-/** The server's template fields and bounds (api/src/watermarks/template.ts). */
-export const TEMPLATE_FIELDS = [
-  "name",
-  "employeeNo",
-  "phoneLast4",
-  "department",
-  "date",
-  "time",
-  "ip",
-  "text",
-] as const;
-export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
-export const MAX_TEMPLATE_LENGTH = 200;
-export const MAX_TEMPLATE_LINES = 4;
-/** An invisible policy is drawn at this opacity whatever its own (api/src/watermarks/tile.ts). */
-export const INVISIBLE_OPACITY = 0.005;
+// The server's own template fields, bounds and filling (template.ts imports nothing), so the preview
+// cannot drift from what clients are served.
+export {
+  fillTemplate,
+  MAX_TEMPLATE_LENGTH,
+  MAX_TEMPLATE_LINES,
+  TEMPLATE_FIELDS,
+  type TemplateField,
+} from "../../../../api/src/watermarks/template";
+
 const PLACEHOLDER = /\{([A-Za-z0-9]*)\}/g;
 
 /** The unknown fields of a template ({salary}), which the server would refuse. */
@@ -28,14 +24,6 @@ export function unknownFields(template: string): string[] {
     }
   }
   return unknown;
-}
-
-/** The template filled as the server fills it: fields without a value become empty, lines trimmed, empty ones dropped. */
-export function fillTemplate(template: string, values: Partial<Record<TemplateField, string>>): string[] {
-  return template
-    .split("\n")
-    .map((line) => line.replace(PLACEHOLDER, (_, f: string) => values[f as TemplateField] ?? "").trim())
-    .filter((line) => line !== "");
 }
 
 /** Sample values for the live preview: a made-up viewer, now in Beijing time. */
