@@ -9,7 +9,7 @@ import { AppError, Conflict, NotFound } from "../http/errors";
 import type { Page } from "../http/list";
 import type { CompiledDictionary } from "./engine";
 import { CATEGORIES } from "./schemas";
-import { compileSnapshot, createServingCache, WORDS_CHANNEL } from "./serving";
+import { activeVersion, compileSnapshot, createServingCache, WORDS_CHANNEL } from "./serving";
 import { tenantOf } from "./service";
 import { draftSnapshot } from "./store";
 
@@ -97,10 +97,6 @@ export function createPublisher(deps: { db: Db; bus: Bus; logger: Pick<Logger, "
       logger.warn({ err }, "announcing a word-list publication failed");
     });
   }
-
-  const activeVersion = async (tenantId: string) =>
-    (await db.selectFrom("word_active_versions").select("version").where("tenant_id", "=", tenantId).executeTakeFirst())
-      ?.version ?? 0;
 
   return {
     servingFor: cache.servingFor,
@@ -229,7 +225,7 @@ export function createPublisher(deps: { db: Db; bus: Bus; logger: Pick<Logger, "
       only?: number,
     ): Promise<{ rows: PublicationRow[]; total: number }> {
       const tenantId = tenantOf(ctx);
-      const active = await activeVersion(tenantId);
+      const active = await activeVersion(db, tenantId);
       let base = db.selectFrom("word_publications").where("tenant_id", "=", tenantId);
       if (only !== undefined) base = base.where("version", "=", only);
       const [rows, total] = await Promise.all([

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Bus } from "../db/bus";
-import type { Db } from "../db/pool";
+import type { Db, DbOrTx } from "../db/pool";
 import { type CompiledDictionary, compileDictionary, type WordAction, type WordEntry } from "./engine";
 
 /**
@@ -40,14 +40,20 @@ export function compileSnapshot(raw: unknown): CompiledDictionary {
   return compileDictionary(entries, s.allow);
 }
 
+/** The tenant's active publication version, 0 when nothing is published. */
+export async function activeVersion(db: DbOrTx, tenantId: string): Promise<number> {
+  const row = await db
+    .selectFrom("word_active_versions")
+    .select("version")
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirst();
+  return row?.version ?? 0;
+}
+
 export function createServingCache(deps: { db: Db; bus: Bus; logger: Pick<Logger, "error"> }) {
   const { db, bus, logger } = deps;
   const serving = new Map<string, Serving>();
   const loading = new Map<string, Promise<Serving>>();
-
-  const activeVersion = async (tenantId: string) =>
-    (await db.selectFrom("word_active_versions").select("version").where("tenant_id", "=", tenantId).executeTakeFirst())
-      ?.version ?? 0;
 
   /** Loads and compiles the tenant's active publication; deduplicated per tenant. */
   function load(tenantId: string): Promise<Serving> {
@@ -100,7 +106,7 @@ export function createServingCache(deps: { db: Db; bus: Bus; logger: Pick<Logger
     if (!cached) return load(tenantId);
     if (bus.listening || Date.now() - cached.checkedAt < UNLISTENED_RECHECK_MS) return cached;
     // Messages may be lost while the bus reconnects: ask the database, cheaply, at most once a second.
-    if ((await activeVersion(tenantId)) === cached.version) {
+    if ((await activeVersion(db, tenantId)) === cached.version) {
       cached.checkedAt = Date.now();
       return cached;
     }
