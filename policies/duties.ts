@@ -24,6 +24,8 @@ export const DUTIES: Record<AdminRole, DutyRule[]> = {
   // Runs the system; cannot grant permissions, change policies or read audit logs.
   sysadmin: [
     { action: CRUD, subject: ["Tenant", "Dimension", "OrgUnit", "Post", "User", "App", "Monitor", "Backup"] },
+    { action: CRUD, subject: ["Alert", "NotificationChannel", "Incident"] },
+    { action: "read", subject: "Sla" },
     { action: ["read", "delete"], subject: "Session" },
     { action: ["read", "create"], subject: "Approval" },
     decidedByOtherRole("sysadmin"),

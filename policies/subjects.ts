@@ -18,6 +18,12 @@ export const SUBJECTS = [
   "Session",
   "App",
   "Monitor",
+  // monitoring (issue 6): alert rules, alerts and silences; notification channels and their
+  // delivery log; graded incidents; SLA figures (read-only, also for leadership)
+  "Alert",
+  "NotificationChannel",
+  "Incident",
+  "Sla",
   "Backup",
   // security admin (安全保密管理员)
   "Policy",
