@@ -14,6 +14,7 @@
 import pg from "pg";
 import type { Logger } from "pino";
 import type { Db } from "../api/src/db/pool";
+import { type LeaderJob, type RunningJob, startLeaderJobs } from "./jobs";
 import { type Scheduler, type SchedulerOptions, startScheduler } from "./scheduler";
 
 export const LEADER_LOCK = "tianshu.monitors.leader";
@@ -124,34 +125,59 @@ export interface Monitoring {
  * embedded one. Used by the API process (server.ts) and by `npm run monitors` (worker.ts).
  */
 export function startMonitoring(
-  opts: { db: Db; logger: Logger; connectionString: string | null; pollMs?: number } & Omit<
-    SchedulerOptions,
-    "db" | "logger" | "canWrite"
-  >,
+  opts: {
+    db: Db;
+    logger: Logger;
+    connectionString: string | null;
+    pollMs?: number;
+    /** The cluster-wide jobs run beside the prober (default: LEADER_JOBS of jobs.ts). */
+    jobs?: LeaderJob[];
+  } & Omit<SchedulerOptions, "db" | "logger" | "canWrite">,
 ): Monitoring {
-  const { connectionString, pollMs, ...schedulerOpts } = opts;
+  const { connectionString, pollMs, jobs, ...schedulerOpts } = opts;
+  const jobContext = (isLeader: () => boolean) => ({ db: opts.db, logger: opts.logger, isLeader });
   if (!connectionString) {
     const scheduler = startScheduler(schedulerOpts);
-    return { scheduler: () => scheduler, stop: () => scheduler.stop() };
+    const running = startLeaderJobs(
+      jobContext(() => true),
+      jobs,
+    );
+    return {
+      scheduler: () => scheduler,
+      async stop() {
+        await running.stop();
+        await scheduler.stop();
+      },
+    };
   }
   let scheduler: Scheduler | null = null;
+  let running: RunningJob | null = null;
   const leadership: Leadership = electLeader({
     connectionString,
     logger: opts.logger,
     pollMs,
     onLead() {
       scheduler = startScheduler({ ...schedulerOpts, canWrite: () => leadership.holding() });
+      running = startLeaderJobs(
+        jobContext(() => leadership.holding()),
+        jobs,
+      );
     },
     onLose() {
       const s = scheduler;
+      const r = running;
       scheduler = null;
+      running = null;
+      void r?.stop();
       void s?.stop({ discard: true });
     },
   });
   return {
     scheduler: () => scheduler,
     async stop() {
-      // The buffer is written while the lock is still held, then the lock goes with its connection.
+      // Jobs and the buffer finish while the lock is still held, then the lock goes with its connection.
+      await running?.stop();
+      running = null;
       await scheduler?.stop();
       scheduler = null;
       await leadership.stop();

@@ -1,0 +1,44 @@
+/**
+ * Periodic work that must run once per cluster, beside the prober, on the leader only: alert rule
+ * evaluation, push-monitor silence, incident deadlines, notification delivery. Each job is started
+ * when this instance takes the lead and stopped when it loses it or shuts down (leader.ts).
+ *
+ * A job reads what it needs from the database each round, so it sees results written by any
+ * instance (the push endpoint runs in every API process) and survives a change of leader.
+ */
+import type { Logger } from "pino";
+import type { Db } from "../api/src/db/pool";
+
+export interface LeaderJobContext {
+  db: Db;
+  logger: Logger;
+  /** False once leadership is lost: a job checks it before each write it would not want doubled. */
+  isLeader: () => boolean;
+}
+
+export interface RunningJob {
+  /** Stops the job and waits for a round in progress. */
+  stop(): Promise<void>;
+}
+
+export interface LeaderJob {
+  name: string;
+  start(ctx: LeaderJobContext): RunningJob;
+}
+
+/** The cluster-wide jobs, started in this order. One line per job. */
+export const LEADER_JOBS: LeaderJob[] = [];
+
+/** Starts every job; the result stops them all (in reverse order), each failure logged, none thrown. */
+export function startLeaderJobs(ctx: LeaderJobContext, jobs: LeaderJob[] = LEADER_JOBS): RunningJob {
+  const running = jobs.map((job) => ({ name: job.name, job: job.start(ctx) }));
+  return {
+    async stop() {
+      for (const { name, job } of running.reverse()) {
+        await job
+          .stop()
+          .catch((err: Error) => ctx.logger.warn({ job: name, err: err.message }, "monitors: job stop failed"));
+      }
+    },
+  };
+}
