@@ -6,6 +6,7 @@ import { benchCrypto } from "./crypto";
 import { benchOrgSearch } from "./org-search";
 import { benchWords } from "./words";
 import { benchWordsHttp } from "./words-http";
+import { benchMonitors } from "./monitors";
 import { benchSignals } from "./signals";
 
 /** `npm run bench`: every figure is printed beside a baseline measured in the same run. */
@@ -20,3 +21,4 @@ await benchAuditExport();
 benchWords();
 await benchWordsHttp();
 benchSignals();
+await benchMonitors();

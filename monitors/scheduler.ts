@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import type { Db } from "../api/src/db/pool";
 import type { ActiveMonitor } from "./config";
 import { type ProbeResult, runCheck } from "./probes/index";
-import { activeMonitors, applyRetention, ensureResultPartitions, writeResults } from "./store";
+import { activeMonitors, applyRetention, type DefinitionOpener, ensureResultPartitions, writeResults } from "./store";
 import type { RawResult } from "./transitions";
 
 export interface SchedulerOptions {
@@ -30,6 +30,10 @@ export interface SchedulerOptions {
   canWrite?: () => boolean;
   /** The check itself: the probes' runCheck. */
   check?: (monitor: ActiveMonitor, signal: AbortSignal) => Promise<ProbeResult>;
+  /** Called as each check starts, with how late it starts after it was due (scheduling lag). */
+  onCheckStart?: (monitorId: string, lagMs: number) => void;
+  /** Opens the credentials sealed in stored definitions (api/src/monitors/secrets.ts). */
+  openDefinition?: DefinitionOpener;
 }
 
 export interface SchedulerStats {
@@ -60,7 +64,10 @@ interface Entry {
   running: boolean;
 }
 
-const TICK_MS = 200;
+// The scheduler wakes when the next check is due, but at least every MAX_TICK_MS (to pick up
+// reloaded monitors) and at most every MIN_TICK_MS (while checks are due but all slots are busy).
+const MAX_TICK_MS = 200;
+const MIN_TICK_MS = 20;
 const PARTITIONS_MS = 3_600_000;
 
 export function startScheduler(opts: SchedulerOptions): Scheduler {
@@ -84,7 +91,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
   async function reload(): Promise<void> {
     let monitors;
     try {
-      monitors = await activeMonitors(db, new Map([...entries].map(([id, e]) => [id, e.version])));
+      monitors = await activeMonitors(db, new Map([...entries].map(([id, e]) => [id, e.version])), opts.openDefinition);
     } catch (err) {
       logger.warn({ err: (err as Error).message }, "monitors: could not read the monitor list; keeping the last one");
       return;
@@ -113,7 +120,8 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     for (const id of entries.keys()) if (!seen.has(id)) entries.delete(id);
   }
 
-  function run(id: string, entry: Entry): void {
+  function run(id: string, entry: Entry, dueAt: number): void {
+    opts.onCheckStart?.(id, Date.now() - dueAt);
     entry.running = true;
     stats.running += 1;
     stats.maxRunning = Math.max(stats.maxRunning, stats.running);
@@ -156,11 +164,25 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
         continue;
       }
       if (stats.running >= concurrency) break; // the rest stay due and start as slots free up
+      const dueAt = e.nextAt;
       e.nextAt += e.intervalMs;
       if (e.nextAt <= now) e.nextAt = now + e.intervalMs; // fell behind (a long stop): do not burst
-      run(id, e);
+      run(id, e, dueAt);
     }
     if (buffer.length >= batchSize) void flush();
+  }
+
+  let tickTimer: NodeJS.Timeout | undefined;
+  function scheduleTick(): void {
+    if (stopped) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const e of entries.values()) if (!e.running && e.nextAt < earliest) earliest = e.nextAt;
+    const delay = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, earliest - Date.now()));
+    tickTimer = setTimeout(() => {
+      tick();
+      scheduleTick();
+    }, delay);
+    tickTimer.unref();
   }
 
   async function writeBuffer(): Promise<void> {
@@ -204,8 +226,8 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
 
   void partitions();
   void reload();
+  scheduleTick();
   const timers = [
-    setInterval(tick, TICK_MS),
     setInterval(() => void flush(), opts.flushMs ?? 1_000),
     setInterval(() => void reload(), opts.reloadMs ?? 5_000),
     setInterval(() => void partitions(), PARTITIONS_MS),
@@ -228,6 +250,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
       if (stopped) return;
       stopped = true;
       for (const t of timers) clearInterval(t);
+      clearTimeout(tickTimer);
       abort.abort();
       await Promise.allSettled([...inFlight]);
       if (stopOpts.discard) {
