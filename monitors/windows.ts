@@ -13,14 +13,34 @@ export interface WallDate {
   day: number;
 }
 
+// Building an Intl.DateTimeFormat costs far more than formatting with one (about 0.2 ms against
+// 2 µs): a year of daily maintenance occurrences built thousands. One per zone and use, kept.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+function cached(cache: Map<string, Intl.DateTimeFormat>, timeZone: string, make: () => Intl.DateTimeFormat) {
+  let format = cache.get(timeZone);
+  if (!format) {
+    format = make(); // throws RangeError for an unknown zone, so only valid zones are kept
+    cache.set(timeZone, format);
+  }
+  return format;
+}
+
 export function wallDateOf(instant: number, timeZone: string): WallDate & { weekday: number } {
-  const parts = new Intl.DateTimeFormat("en-US", {
+  const format = cached(
+    dateFormats,
     timeZone,
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    weekday: "short",
-  }).formatToParts(new Date(instant));
+    () =>
+      new Intl.DateTimeFormat("en-US", {
+        timeZone,
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        weekday: "short",
+      }),
+  );
+  const parts = format.formatToParts(new Date(instant));
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   const weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].indexOf(get("weekday"));
   return { year: Number(get("year")), month: Number(get("month")), day: Number(get("day")), weekday };
@@ -28,16 +48,22 @@ export function wallDateOf(instant: number, timeZone: string): WallDate & { week
 
 /** The zone's offset from UTC at an instant, in milliseconds. */
 function offsetAt(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
+  const format = cached(
+    offsetFormats,
     timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(new Date(instant));
+    () =>
+      new Intl.DateTimeFormat("en-US", {
+        timeZone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+        second: "numeric",
+      }),
+  );
+  const parts = format.formatToParts(new Date(instant));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
   return asUtc - (instant - (instant % 1000));
