@@ -8,6 +8,10 @@
  */
 import type { Logger } from "pino";
 import type { Db } from "../api/src/db/pool";
+import { alertEvaluatorJob } from "./alerting/evaluator";
+import { incidentDeadlineJob } from "./incident-job";
+import { deliveryJob } from "./notify/delivery";
+import { pushSilenceJob } from "./push";
 
 export interface LeaderJobContext {
   db: Db;
@@ -27,7 +31,12 @@ export interface LeaderJob {
 }
 
 /** The cluster-wide jobs, started in this order. One line per job. */
-export const LEADER_JOBS: LeaderJob[] = [];
+export const LEADER_JOBS: LeaderJob[] = [
+  alertEvaluatorJob, // warning rules → alerts, notifications, incidents (alerting/evaluator.ts)
+  pushSilenceJob(), // push monitors silent past interval + grace become down (push.ts)
+  incidentDeadlineJob(), // incident response/fix deadline breaches, escalated once each (incident-job.ts)
+  deliveryJob, // the notification outbox: send, retry with backoff, then failed (notify/delivery.ts)
+];
 
 /** Starts every job; the result stops them all (in reverse order), each failure logged, none thrown. */
 export function startLeaderJobs(ctx: LeaderJobContext, jobs: LeaderJob[] = LEADER_JOBS): RunningJob {

@@ -20,6 +20,12 @@ export interface StoredMonitor {
   version: number;
 }
 
+/**
+ * Turns a stored definition into the one to probe: credentials are sealed at rest
+ * (api/src/monitors/secrets.ts openDefinition). Throws when a sealed value does not open.
+ */
+export type DefinitionOpener = (monitorId: string, stored: Record<string, unknown>) => unknown;
+
 /** 'native' (partitions + rollup tables kept here) or 'timescale' (continuous aggregates). */
 export async function storageMode(db: DbOrTx): Promise<"native" | "timescale"> {
   const row = await db.selectFrom("monitor_storage").select("mode").executeTakeFirst();
@@ -65,6 +71,7 @@ export async function applyRetention(db: Db, now = new Date()): Promise<string[]
 export async function activeMonitors(
   db: DbOrTx,
   known: ReadonlyMap<string, number> = new Map(),
+  open?: DefinitionOpener,
 ): Promise<{ changed: StoredMonitor[]; unchanged: string[] }> {
   const versions = await db
     .selectFrom("monitors")
@@ -86,7 +93,13 @@ export async function activeMonitors(
   const changed: StoredMonitor[] = [];
   for (const row of rows) {
     // Stored definitions were validated when saved; one altered by hand is skipped, not fatal.
-    const parsed = parseMonitorDefinition(row.definition);
+    let input: unknown = row.definition;
+    try {
+      if (open) input = open(row.id, row.definition);
+    } catch {
+      continue; // a sealed credential that does not open (altered, key destroyed): not probed
+    }
+    const parsed = parseMonitorDefinition(input);
     if (parsed.ok) changed.push({ id: row.id, definition: parsed.monitor, paused: row.paused, version: row.version });
   }
   return { changed, unchanged };

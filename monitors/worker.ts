@@ -5,7 +5,12 @@
  * applies them, so the worker may start first.
  */
 import { loadConfig } from "../api/src/config";
+import { loadDataKeysWithCandidates } from "../api/src/crypto/data-keys";
+import { createFieldCipher } from "../api/src/crypto/fields";
+import { kekCandidates } from "../api/src/crypto/keys";
+import { cryptoProfile } from "../api/src/crypto/profile";
 import { connectDatabase } from "../api/src/db/connect";
+import { definitionOpener } from "../api/src/monitors/secrets";
 import { createLogger } from "../api/src/observability/logger";
 import { startMonitoring } from "./leader";
 
@@ -29,11 +34,19 @@ async function main(): Promise<void> {
     { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 4, migrate: true },
     logger,
   );
+  // Credentials in definitions are sealed at rest: the prober opens them with the API's keys.
+  const profile = cryptoProfile(config.cryptoProfile);
+  const { kek, dataKeys } = await loadDataKeysWithCandidates({
+    db: database.db,
+    profile,
+    candidates: kekCandidates({ kek: config.kek, dataDir: config.dataDir, production: config.env === "production" }),
+  });
   const monitoring = startMonitoring({
     db: database.db,
     logger,
     connectionString: config.databaseUrl ?? null,
     pollMs: poll,
+    openDefinition: definitionOpener(createFieldCipher(kek, profile, dataKeys), () => dataKeys.refresh(), logger),
   });
   logger.info({ database: database.location }, "monitors: worker started");
   let stopping = false;

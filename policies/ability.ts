@@ -2,7 +2,7 @@ import { buildMongoQueryMatcher, createMongoAbility, type MongoAbility, type Raw
 import { packRules } from "@casl/ability/extra";
 import { DUTIES } from "./duties";
 import type { RuleSource, TaggedRule } from "./policy-set";
-import type { Action, AdminRole, Subject } from "./subjects";
+import type { Action, Role, Subject } from "./subjects";
 
 export type AppAbility = MongoAbility<[Action, Subject | (Record<string, unknown> & { __caslSubjectType__: Subject })]>;
 export type AppRule = RawRuleOf<AppAbility>;
@@ -35,7 +35,7 @@ const ABILITY_OPTIONS = {
 };
 
 /** The duty matrix rules of a role, tagged with their source; none for an account without an admin role. */
-export function dutyRules(role: AdminRole | null): TaggedRule[] {
+export function dutyRules(role: Role | null): TaggedRule[] {
   if (!role) return [];
   return DUTIES[role].map(
     (duty) =>
@@ -49,12 +49,12 @@ export function dutyRules(role: AdminRole | null): TaggedRule[] {
 }
 
 /** The raw CASL rules of a role; an account without an admin role gets none (deny by default). */
-export function rulesFor(role: AdminRole | null): AppRule[] {
+export function rulesFor(role: Role | null): AppRule[] {
   return dutyRules(role).map(({ source: _source, ...rule }) => rule as AppRule);
 }
 
 export interface AbilityParts {
-  role: AdminRole | null;
+  role: Role | null;
   /** Scoped-admin grants (policies/scoped.ts), tagged per grant. */
   grantRules: TaggedRule[];
   /** Authored policy rules that apply to this subject now (policies/policy-set.ts). */
@@ -76,10 +76,10 @@ export function tagRules(rules: AppRule[], source: RuleSource): TaggedRule[] {
   return rules.map((rule) => ({ ...rule, source }) as TaggedRule);
 }
 
-const cache = new Map<AdminRole | null, AppAbility>();
+const cache = new Map<Role | null, AppAbility>();
 
 /** The duty matrix alone: immutable per role, so one instance per role is shared. */
-export function abilityFor(role: AdminRole | null): AppAbility {
+export function abilityFor(role: Role | null): AppAbility {
   let ability = cache.get(role);
   if (!ability) {
     ability = buildAbility({ role, grantRules: [], policyAllows: [], policyDenies: [] });
@@ -89,7 +89,7 @@ export function abilityFor(role: AdminRole | null): AppAbility {
 }
 
 /** The compact form the console unpacks with `unpackRules` to build the same ability in the browser. */
-export function packedRulesFor(role: AdminRole | null) {
+export function packedRulesFor(role: Role | null) {
   return packRules(rulesFor(role));
 }
 

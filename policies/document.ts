@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { HH_MM, isTimeZone, parseCidr, WEEKDAYS } from "./environment";
-import { ACTIONS, ADMIN_ROLES, SUBJECTS } from "./subjects";
+import { ACTIONS, ROLES, SUBJECTS } from "./subjects";
 
 /**
  * The document a secadmin authors (one version of a policy): a list of allow/deny rules over
@@ -115,7 +115,7 @@ const OPERATORS_BY_KIND: Record<AttributeKind, readonly Operator[]> = {
   boolean: ["eq"],
 };
 
-export const SUBJECT_ROLES = [...ADMIN_ROLES, "user"] as const;
+export const SUBJECT_ROLES = [...ROLES, "user"] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Business resource types: PascalCase names, e.g. "Document", "MeetingRoom". */
 export const RESOURCE_TYPE = /^[A-Z][A-Za-z0-9]{0,63}$/;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { abilityFor, packedRulesFor } from "./ability";
-import { ACTIONS, type Action, ADMIN_ROLES, type AdminRole, SUBJECTS, type Subject } from "./subjects";
+import { ACTIONS, type Action, ADMIN_ROLES, ROLES, type Role, SUBJECTS, type Subject } from "./subjects";
 
 /**
  * The 三员 duty matrix written out cell by cell, independently of duties.ts: a change there that
@@ -9,41 +9,63 @@ import { ACTIONS, type Action, ADMIN_ROLES, type AdminRole, SUBJECTS, type Subje
  * "c" = only under conditions (checked separately below).
  */
 const SYS_CRUD = { read: "*", create: "*", update: "*", delete: "*" } as const;
-const DIRECTORY = { sysadmin: SYS_CRUD, secadmin: { read: "*" }, auditadmin: {} } as const;
-const EXPECTED: Record<Subject, Record<AdminRole, Partial<Record<Action, "*" | "c">>>> = {
-  Tenant: { sysadmin: SYS_CRUD, secadmin: {}, auditadmin: {} },
+const DIRECTORY = { sysadmin: SYS_CRUD, secadmin: { read: "*" }, auditadmin: {}, viewer: {} } as const;
+const EXPECTED: Record<Subject, Record<Role, Partial<Record<Action, "*" | "c">>>> = {
+  Tenant: { sysadmin: SYS_CRUD, secadmin: {}, auditadmin: {}, viewer: {} },
   Dimension: DIRECTORY,
   OrgUnit: DIRECTORY,
   Post: DIRECTORY,
   User: DIRECTORY,
-  Session: { sysadmin: { read: "*", delete: "*" }, secadmin: {}, auditadmin: {} },
-  App: { sysadmin: { read: "*", create: "*", update: "*", delete: "*" }, secadmin: {}, auditadmin: {} },
-  Monitor: { sysadmin: { read: "*", create: "*", update: "*", delete: "*" }, secadmin: {}, auditadmin: {} },
-  Alert: { sysadmin: SYS_CRUD, secadmin: {}, auditadmin: {} },
-  NotificationChannel: { sysadmin: SYS_CRUD, secadmin: {}, auditadmin: {} },
-  Incident: { sysadmin: SYS_CRUD, secadmin: {}, auditadmin: {} },
-  Sla: { sysadmin: { read: "*" }, secadmin: {}, auditadmin: {} },
-  Backup: { sysadmin: { read: "*", create: "*", update: "*", delete: "*" }, secadmin: {}, auditadmin: {} },
-  Policy: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {} },
-  Grant: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {} },
-  SecuritySetting: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {} },
-  ApiClient: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {} },
-  Watermark: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {} },
-  SensitiveWord: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {} },
-  CryptoKey: { sysadmin: {}, secadmin: { read: "*", create: "*", delete: "*" }, auditadmin: {} },
+  Session: { sysadmin: { read: "*", delete: "*" }, secadmin: {}, auditadmin: {}, viewer: {} },
+  App: { sysadmin: { read: "*", create: "*", update: "*", delete: "*" }, secadmin: {}, auditadmin: {}, viewer: {} },
+  Monitor: { sysadmin: { read: "*", create: "*", update: "*", delete: "*" }, secadmin: {}, auditadmin: {}, viewer: {} },
+  Alert: { sysadmin: SYS_CRUD, secadmin: {}, auditadmin: {}, viewer: {} },
+  NotificationChannel: { sysadmin: SYS_CRUD, secadmin: {}, auditadmin: {}, viewer: {} },
+  Incident: { sysadmin: SYS_CRUD, secadmin: {}, auditadmin: {}, viewer: { read: "*" } },
+  Sla: { sysadmin: { read: "*" }, secadmin: {}, auditadmin: {}, viewer: { read: "*" } },
+  Backup: { sysadmin: { read: "*", create: "*", update: "*", delete: "*" }, secadmin: {}, auditadmin: {}, viewer: {} },
+  Policy: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {}, viewer: {} },
+  Grant: { sysadmin: {}, secadmin: { read: "*", create: "*", update: "*", delete: "*" }, auditadmin: {}, viewer: {} },
+  SecuritySetting: {
+    sysadmin: {},
+    secadmin: { read: "*", create: "*", update: "*", delete: "*" },
+    auditadmin: {},
+    viewer: {},
+  },
+  ApiClient: {
+    sysadmin: {},
+    secadmin: { read: "*", create: "*", update: "*", delete: "*" },
+    auditadmin: {},
+    viewer: {},
+  },
+  Watermark: {
+    sysadmin: {},
+    secadmin: { read: "*", create: "*", update: "*", delete: "*" },
+    auditadmin: {},
+    viewer: {},
+  },
+  SensitiveWord: {
+    sysadmin: {},
+    secadmin: { read: "*", create: "*", update: "*", delete: "*" },
+    auditadmin: {},
+    viewer: {},
+  },
+  CryptoKey: { sysadmin: {}, secadmin: { read: "*", create: "*", delete: "*" }, auditadmin: {}, viewer: {} },
   AuditEvent: {
     sysadmin: {},
     secadmin: { read: "c", export: "c" },
     auditadmin: { read: "c", export: "c", verify: "c" },
+    viewer: {},
   },
-  ComplianceReport: { sysadmin: {}, secadmin: {}, auditadmin: { read: "*", export: "*" } },
-  AuditSetting: { sysadmin: {}, secadmin: { read: "*" }, auditadmin: { read: "*", update: "*" } },
+  ComplianceReport: { sysadmin: {}, secadmin: {}, auditadmin: { read: "*", export: "*" }, viewer: {} },
+  AuditSetting: { sysadmin: {}, secadmin: { read: "*" }, auditadmin: { read: "*", update: "*" }, viewer: {} },
   Approval: {
     sysadmin: { read: "*", create: "*", update: "c" },
     secadmin: { read: "*", create: "*", update: "c" },
     auditadmin: { read: "*" },
+    viewer: {},
   },
-  AclIntegrity: { sysadmin: {}, secadmin: { verify: "*" }, auditadmin: { verify: "*" } },
+  AclIntegrity: { sysadmin: {}, secadmin: { verify: "*" }, auditadmin: { verify: "*" }, viewer: {} },
 };
 
 /**
@@ -66,7 +88,7 @@ const SHARED_ON_PURPOSE = new Set([
   "verify AclIntegrity",
 ]);
 
-for (const role of ADMIN_ROLES) {
+for (const role of ROLES) {
   test(`duty matrix: every cell for ${role}`, () => {
     const ability = abilityFor(role);
     for (const subject of SUBJECTS) {
@@ -101,6 +123,22 @@ test("no two admin roles share an unconditional permission, and none holds every
       const hidden = othersDomain.filter((s) => !abilityFor(role).can("read", s));
       assert.ok(hidden.length > 0, `${role} reads everything ${other} administers`);
     }
+  }
+});
+
+test("viewer (leadership) only reads SLA figures and incidents, and its reads are all sysadmin's too", () => {
+  const viewer = abilityFor("viewer");
+  for (const subject of SUBJECTS) {
+    for (const action of ACTIONS) {
+      const allowed = action === "read" && (subject === "Sla" || subject === "Incident");
+      assert.equal(viewer.can(action, subject), allowed, `viewer ${action} ${subject}`);
+      // Never more than the system administrator sees: no new domain, no admin power.
+      if (allowed) assert.equal(abilityFor("sysadmin").can(action, subject), true, `sysadmin ${action} ${subject}`);
+    }
+  }
+  // Not the monitor definitions (targets and credentials) nor anything of secadmin's or auditadmin's.
+  for (const subject of ["Monitor", "Alert", "NotificationChannel", "User", "AuditEvent", "Policy"] as const) {
+    assert.equal(viewer.can("read", subject), false, subject);
   }
 });
 

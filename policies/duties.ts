@@ -1,4 +1,4 @@
-import type { Action, AdminRole, Subject } from "./subjects";
+import type { Action, AdminRole, Role, Subject } from "./subjects";
 
 /**
  * The 三员分立 duty matrix (ARCHITECTURE §4.1). There is deliberately no "manage" action and no
@@ -20,7 +20,7 @@ const decidedByOtherRole = (role: AdminRole): DutyRule => ({
   conditions: { proposerRole: { $ne: role } },
 });
 
-export const DUTIES: Record<AdminRole, DutyRule[]> = {
+export const DUTIES: Record<Role, DutyRule[]> = {
   // Runs the system; cannot grant permissions, change policies or read audit logs.
   sysadmin: [
     { action: CRUD, subject: ["Tenant", "Dimension", "OrgUnit", "Post", "User", "App", "Monitor", "Backup"] },
@@ -61,4 +61,7 @@ export const DUTIES: Record<AdminRole, DutyRule[]> = {
     // Verifies the MACs of access-control data (密评), as it verifies the audit chain.
     { action: "verify", subject: "AclIntegrity" },
   ],
+  // Leadership (领导): reads the SLA figures and the incidents, nothing else — not the monitor
+  // definitions (targets, credentials), not the directory, not the audit log — and changes nothing.
+  viewer: [{ action: "read", subject: ["Sla", "Incident"] }],
 };

@@ -8,11 +8,11 @@ import {
   type PolicyRule,
 } from "./document";
 import { cidrMatcher, type DecisionEnvironmentInput, inTimeWindow, type TimeWindow } from "./environment";
-import type { AdminRole } from "./subjects";
+import type { Role } from "./subjects";
 
 /** Where a rule of an ability came from, for explanations (simulator, PDP explain). */
 export type RuleSource =
-  | { kind: "duty"; role: AdminRole }
+  | { kind: "duty"; role: Role }
   | { kind: "grant"; grantId: string }
   | { kind: "policy"; policyId: string; policyName: string; version: number; ruleIndex: number };
 export type PolicySource = Extract<RuleSource, { kind: "policy" }>;

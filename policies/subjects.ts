@@ -5,6 +5,14 @@
 export const ADMIN_ROLES = ["sysadmin", "secadmin", "auditadmin"] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
 
+/**
+ * Every built-in role: the three admin roles and `viewer` (领导, leadership), who reads SLA figures
+ * and incidents and changes nothing. An account holds at most one of them (migration 0022).
+ * `viewer` is not an admin role: it never counts as 三员 staffing and is assigned by secadmin.
+ */
+export const ROLES = [...ADMIN_ROLES, "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
 export const ACTIONS = ["read", "create", "update", "delete", "export", "verify"] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -48,4 +56,8 @@ export type Subject = (typeof SUBJECTS)[number];
 
 export function isAdminRole(value: unknown): value is AdminRole {
   return typeof value === "string" && (ADMIN_ROLES as readonly string[]).includes(value);
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
 }

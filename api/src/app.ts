@@ -20,6 +20,7 @@ import { apiNotFound, problemHandler, sendProblem, toProblem } from "./http/prob
 import { PostgresRateLimitStore } from "./http/rate-limit-store";
 import { RouteTable } from "./http/route";
 import { registerMonitorMetrics } from "./monitors/metrics";
+import { PUSH_PATH_PREFIX, pushRateLimit } from "./monitors/push-routes";
 import { createMetrics } from "./observability/metrics";
 import { type Readiness, registerObservabilityRoutes } from "./observability/routes";
 import { registerDomainRoutes } from "./routes";
@@ -109,6 +110,8 @@ export function createApp(deps: AppDeps): TianshuApp {
     AUTH_RATE_LIMITED_PATHS,
     authRateLimit(deps.config.authRateLimitPerMinute, new PostgresRateLimitStore(deps.db, "auth:")),
   );
+  // Push heartbeats: failed calls (bad token, unknown monitor) limited per address (monitors/push-routes.ts).
+  app.use(PUSH_PATH_PREFIX, pushRateLimit(deps.db));
   app.use(["/api", "/readyz"], (_req, res, next) => {
     res.setHeader("cache-control", "no-store");
     res.setHeader("access-control-expose-headers", TOTAL_COUNT_HEADER);

@@ -1,4 +1,5 @@
 import type { AppDeps } from "./app";
+import { registerAlertRoutes } from "./alerts/routes";
 import { registerApprovalRoutes } from "./approvals/routes";
 import { registerAuditRoutes } from "./audit/routes";
 import { registerAuditSettingsRoutes } from "./audit/settings-routes";
@@ -10,10 +11,16 @@ import { registerPolicyRoutes } from "./authz/policy-routes";
 import { registerSessionRoutes } from "./auth/sessions/routes";
 import { registerGrantRoutes } from "./grants/routes";
 import type { RouteTable } from "./http/route";
+import { registerIncidentRoutes } from "./incidents/routes";
 import { registerKeyRoutes } from "./keys/routes";
 import { registerMonitorRoutes } from "./monitors/routes";
+import { registerPushRoutes } from "./monitors/push-routes";
+import { registerMonitorRegistryRoutes } from "./monitors/apps-routes";
+import { registerSlaRoutes } from "./monitors/sla-routes";
+import { registerNotificationRoutes } from "./notifications/routes";
 import { registerSettingsRoutes } from "./settings/routes";
 import { registerOrgRoutes } from "./orgs/routes";
+import { registerViewerRoutes } from "./roles/routes";
 import { registerUserRoutes } from "./users/routes";
 import { registerWatermarkRoutes } from "./watermarks/routes";
 import { registerWordRoutes } from "./words/routes";
@@ -28,6 +35,7 @@ export function registerDomainRoutes(routes: RouteTable, deps: AppDeps): void {
   registerAuditRoutes(routes, deps.db, deps.platformTenantId, services.auditSigner);
   registerAuditSettingsRoutes(routes, deps.db, deps.platformTenantId);
   registerGrantRoutes(routes, services.grants);
+  registerViewerRoutes(routes, deps.db, services.aclGuard.integrity);
   registerApprovalRoutes(routes, services.approvals);
   registerOrgRoutes(routes, services.orgs);
   registerUserRoutes(routes, services.people);
@@ -38,4 +46,10 @@ export function registerDomainRoutes(routes: RouteTable, deps: AppDeps): void {
   registerWatermarkRoutes(routes, services.watermarks);
   registerWordRoutes(routes, services.words);
   registerMonitorRoutes(routes, services.monitors, deps.db);
+  registerIncidentRoutes(routes, deps.db);
+  registerAlertRoutes(routes, deps.db);
+  registerPushRoutes(routes, deps.db);
+  registerMonitorRegistryRoutes(routes, deps.db);
+  registerSlaRoutes(routes, deps.db);
+  registerNotificationRoutes(routes, deps.db);
 }

@@ -18,6 +18,8 @@ import { connectDatabase, type Database } from "./db/connect";
 import { holdInstancePresence, type Presence } from "./db/presence";
 import { startMonitoring } from "../../monitors/leader";
 import { startRotationWorker } from "./keys/rotation-worker";
+import { sealClearMonitorSecrets } from "./monitors/sealed-table";
+import { definitionOpener } from "./monitors/secrets";
 import { createServices } from "./services";
 import { scheduleErasure } from "./users/erasure";
 
@@ -73,6 +75,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       dataKeys,
       platformTenantId: bootstrap.platformTenantId,
     });
+    // Monitor credentials stored before encryption at rest are sealed now (monitors/sealed-table.ts).
+    const sealedNow = await sealClearMonitorSecrets(database.db, services.fields);
+    if (sealedNow > 0) logger.info({ monitors: sealedNow }, "monitors: credentials sealed at rest");
     const tianshu = createApp({
       config,
       logger,
@@ -113,7 +118,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     // The monitors prober: leader-elected among instances on a server database (docs/monitors.md).
     const monitoring = config.monitorsInProcess
-      ? startMonitoring({ db: database.db, logger, connectionString: config.databaseUrl ?? null })
+      ? startMonitoring({
+          db: database.db,
+          logger,
+          connectionString: config.databaseUrl ?? null,
+          openDefinition: definitionOpener(services.fields, () => dataKeys.refresh(), logger),
+        })
       : null;
     services.monitors.onChange(() => void monitoring?.scheduler()?.reload());
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;

@@ -133,7 +133,7 @@ export function createServices(deps: ServiceDeps): Services {
     auditSigner,
     watermarks,
     words: createWordServices({ db, bus: authzDomain.bus, logger: deps.logger }),
-    monitors: createMonitorService(db),
+    monitors: createMonitorService(db, fields),
   };
 }
 

@@ -3,7 +3,8 @@
  * app, SLA against its target, incidents by grade, error budget left. Built here, in one place, and
  * written to monitors/grafana/dashboards/ for file provisioning (`npm run grafana:write`) or pushed
  * over Grafana's HTTP API (client.ts). The Prometheus series it reads are named in METRICS; the
- * /metrics endpoint must expose them under these names.
+ * /metrics endpoint must expose them under these names. Every API instance exports the same figures
+ * (read from the database), so the queries take `max` across instances rather than summing them.
  */
 export const METRICS = {
   /** 1 up (or degraded), 0 down, per monitor and app. */
@@ -81,7 +82,7 @@ export function leadershipDashboard(): Record<string, unknown> {
         [
           {
             refId: "A",
-            expr: `${METRICS.availability}{window="30d", app=~"$app"}`,
+            expr: `max by (app) (${METRICS.availability}{window="30d", app=~"$app"})`,
             legendFormat: "{{app}}",
             instant: true,
           },
@@ -111,7 +112,7 @@ export function leadershipDashboard(): Record<string, unknown> {
         "SLA 趋势与目标 SLA against target (daily)",
         { x: 0, y: 6, w: 16, h: 9 },
         [
-          { refId: "A", expr: `${METRICS.availability}{window="1d", app=~"$app"}`, legendFormat: "{{app}}" },
+          { refId: "A", expr: `max by (app) (${METRICS.availability}{window="1d", app=~"$app"})`, legendFormat: "{{app}}" },
           { refId: "B", expr: `min(${METRICS.target}{app=~"$app"})`, legendFormat: "目标 target" },
         ],
         { fieldConfig: percent(4) },
@@ -121,7 +122,7 @@ export function leadershipDashboard(): Record<string, unknown> {
         "bargauge",
         "未关闭事件（按等级）Open incidents by grade",
         { x: 16, y: 6, w: 8, h: 9 },
-        [{ refId: "A", expr: `sum by (grade) (${METRICS.incidents})`, legendFormat: "{{grade}} 级", instant: true }],
+        [{ refId: "A", expr: `max by (grade) (${METRICS.incidents})`, legendFormat: "{{grade}} 级", instant: true }],
         { options: { orientation: "horizontal", displayMode: "basic" } },
       ),
       panel(
@@ -129,7 +130,7 @@ export function leadershipDashboard(): Record<string, unknown> {
         "gauge",
         "本月剩余错误预算 Error budget left this month",
         { x: 0, y: 15, w: 24, h: 7 },
-        [{ refId: "A", expr: `${METRICS.budget}{app=~"$app"}`, legendFormat: "{{app}}", instant: true }],
+        [{ refId: "A", expr: `max by (app) (${METRICS.budget}{app=~"$app"})`, legendFormat: "{{app}}", instant: true }],
         {
           fieldConfig: {
             defaults: {

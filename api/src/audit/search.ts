@@ -1,6 +1,6 @@
 import net from "node:net";
 import { type RawBuilder, type Selectable, type SqlBool, sql } from "kysely";
-import { ADMIN_ROLES } from "../../../policies/subjects";
+import { ROLES } from "../../../policies/subjects";
 import type { AuditEventsTable } from "../db/schema";
 import { z } from "../http/zod";
 
@@ -10,8 +10,8 @@ import { z } from "../http/zod";
  * always AND-ed with the caller's role predicate (policies/compile.ts accessibleWhere) and tenant.
  */
 
-/** Actor roles a search may name; `none` is an event without an admin role (users, API clients, anonymous). */
-export const AUDIT_FILTER_ROLES = [...ADMIN_ROLES, "none"] as const;
+/** Actor roles a search may name; `none` is an event without a built-in role (users, API clients, anonymous). */
+export const AUDIT_FILTER_ROLES = [...ROLES, "none"] as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** An action name, or a prefix ending in `.*` (`user.*` is every action starting with `user.`). */

@@ -1,4 +1,4 @@
-import { ADMIN_ROLES } from "../../../policies/subjects";
+import { ROLES } from "../../../policies/subjects";
 import { z } from "../http/zod";
 import { PASSWORD_MAX_LENGTH } from "./password-policy";
 
@@ -28,7 +28,7 @@ export const UserSummary = z
 export const LoginResponse = z
   .object({
     user: UserSummary,
-    role: z.enum(ADMIN_ROLES).nullable(),
+    role: z.enum(ROLES).nullable(),
     mustChangePassword: z.boolean(),
     mfa: z.object({
       required: z.boolean(),

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { ADMIN_ROLES, type AdminRole, isAdminRole } from "../../../policies/subjects";
+import { isRole, ROLES, type Role } from "../../../policies/subjects";
 import type { AclGuard } from "../authz/integrity";
 import { ROLE_ROW_JSON, type RoleRowJson, verifiedRole } from "../authz/integrity-rows";
 import type { DbOrTx } from "../db/pool";
@@ -17,21 +17,21 @@ export interface LoginCandidate {
   mustChangePassword: boolean;
   passwordChangedAt: Date | null;
   lockedUntil: Date | null;
-  role: AdminRole | null;
+  role: Role | null;
   /** The account has at least one confirmed second factor. */
   hasFactor: boolean;
 }
 
-/** The account's admin-role row with its MAC (api/src/authz/integrity.ts): verified before it is used. */
+/** The account's built-in role row (admin role or viewer) with its MAC (api/src/authz/integrity.ts): verified before it is used. */
 const adminRoleOf = sql<RoleRowJson | null>`(
   SELECT ${ROLE_ROW_JSON} FROM role_assignments r
-  WHERE r.user_id = u.id AND r.role IN (${sql.join([...ADMIN_ROLES])})
+  WHERE r.user_id = u.id AND r.role IN (${sql.join([...ROLES])})
   LIMIT 1)`;
 
 /** The admin role of a loaded row; none when its MAC fails (a tampered role assignment gives no role). */
-const adminRoleIn = (guard: RoleGuard, row: RoleRowJson | null): AdminRole | null => {
+const adminRoleIn = (guard: RoleGuard, row: RoleRowJson | null): Role | null => {
   const role = verifiedRole(guard, row);
-  return isAdminRole(role) ? role : null;
+  return isRole(role) ? role : null;
 };
 
 const hasFactorOf = sql<boolean>`EXISTS (
@@ -158,7 +158,7 @@ export interface SessionPrincipalRow {
   username: string;
   displayName: string;
   mustChangePassword: boolean;
-  role: AdminRole | null;
+  role: Role | null;
   mfaRequired: boolean;
   mfaMethod: "totp" | "sm2" | "recovery" | null;
   /** The tenant's admin-plane allow-list (empty: anywhere), read in the same round trip. */

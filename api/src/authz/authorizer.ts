@@ -3,7 +3,7 @@ import { abilityFor, type AppAbility, packAbility, packedRulesFor } from "../../
 import type { DecisionEnvironmentInput } from "../../../policies/environment";
 import { applicableRules, EMPTY_POLICY_SET, type PolicySet, type TaggedRule } from "../../../policies/policy-set";
 import type { ScopedGrant } from "../../../policies/scoped";
-import { isAdminRole } from "../../../policies/subjects";
+import { isRole } from "../../../policies/subjects";
 import type { Bus } from "../db/bus";
 import type { Db } from "../db/pool";
 import type { Principal } from "../http/context";
@@ -202,7 +202,7 @@ export function createAuthorizer(deps: AuthorizerDeps): PolicyAuthorizer {
   ): AbilityEntry {
     const subject = entry.subject ?? {};
     const bits = applicableRules(set, subject, env);
-    const dutyRole = isAdminRole(role) ? role : null;
+    const dutyRole = isRole(role) ? role : null;
     const key = `${dutyRole ?? ""}|${bits}`;
     let built = entry.abilities.get(key);
     if (!built) {

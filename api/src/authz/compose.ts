@@ -12,7 +12,7 @@ import {
 } from "../../../policies/policy-set";
 import { PolicyDocumentSchema, validatePolicyDocument } from "../../../policies/document";
 import { scopedAdminRules, type ScopedGrant } from "../../../policies/scoped";
-import { isAdminRole } from "../../../policies/subjects";
+import { isRole } from "../../../policies/subjects";
 import type { PublishedRow } from "./policy-store";
 
 /** Scoped-admin grants as tagged CASL rules, one source per grant (for explanations). */
@@ -70,7 +70,7 @@ export function composeAbility(input: {
     traces ? { traces, env: input.env } : undefined,
   );
   const ability = buildAbility({
-    role: isAdminRole(input.role) ? input.role : null,
+    role: isRole(input.role) ? input.role : null,
     grantRules: input.grants,
     policyAllows: allows,
     policyDenies: denies,

@@ -554,6 +554,26 @@ export interface Database {
   monitor_rollup_minute: MonitorRollupTable;
   monitor_rollup_hour: MonitorRollupTable;
   monitor_rollup_day: MonitorRollupTable;
+  // 0019 alert rules, alerts, silences, signals
+  alert_rules: AlertRulesTable;
+  alerts: AlertsTable;
+  alert_silences: AlertSilencesTable;
+  alert_signals: AlertSignalsTable;
+  monitor_certificates: MonitorCertificatesTable;
+  // 0018 apps, maintenance windows, dependencies
+  monitor_apps: MonitorAppsTable;
+  maintenance_windows: MaintenanceWindowsTable;
+  monitor_dependencies: MonitorDependenciesTable;
+  // 0020 notifications
+  notification_channels: NotificationChannelsTable;
+  notification_deliveries: NotificationDeliveriesTable;
+  notification_messages: NotificationMessagesTable;
+  notification_message_reads: NotificationMessageReadsTable;
+  // 0021 incidents
+  incident_counters: { tenant_id: string; year: number; last: number };
+  incidents: IncidentsTable;
+  incident_events: IncidentEventsTable;
+  incident_settings: IncidentSettingsTable;
 }
 
 // ---- 0016 watermarks (api/src/watermarks/) ----
@@ -635,4 +655,261 @@ export interface MonitorRollupTable {
   down_count: number;
   latency_sum_ms: ColumnType<string, number | string, number | string>;
   latency_max_ms: number;
+}
+
+// ---- 0018 apps, maintenance windows, dependencies (monitors/*-store.ts, api/src/monitors/) ----
+export interface MonitorAppsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  kind: Generated<"app" | "platform">;
+  group_name: string | null;
+  combine_rule: Generated<"all" | "any">;
+  sla_target: Generated<number>;
+  description: Generated<string>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  created_by: string | null;
+  updated_at: Generated<Date>;
+  updated_by: string | null;
+}
+
+export interface MaintenanceWindowsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  description: Generated<string>;
+  /** The stored window (monitors/maintenance-store.ts, StoredMaintenance); a JSON string on insert. */
+  definition: ColumnType<Record<string, unknown>, string, string>;
+  monitor_ids: Generated<string[]>;
+  app_ids: Generated<string[]>;
+  enabled: Generated<boolean>;
+  not_before: Date | null;
+  not_after: Date | null;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  created_by: string | null;
+  updated_at: Generated<Date>;
+  updated_by: string | null;
+}
+
+export interface MonitorDependenciesTable {
+  monitor_id: string;
+  depends_on: string;
+  created_at: Generated<Date>;
+}
+
+// ---- 0021 incidents (monitors/incident-store.ts, api/src/incidents/) ----
+export interface IncidentsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  number: string;
+  title: string;
+  description: Generated<string>;
+  grade: "I" | "II" | "III" | "IV";
+  state: Generated<"open" | "acknowledged" | "mitigated" | "resolved" | "closed">;
+  opened_at: Generated<Date>;
+  acknowledged_at: Date | null;
+  mitigated_at: Date | null;
+  resolved_at: Date | null;
+  closed_at: Date | null;
+  respond_by: Date;
+  fix_by: Date;
+  respond_breached_at: Date | null;
+  fix_breached_at: Date | null;
+  alert_id: string | null;
+  monitor_id: string | null;
+  /** [{ kind: "user" | "channel", id }]; a JSON string on insert. */
+  contacts: ColumnType<{ kind: "user" | "channel"; id: string }[], string | undefined, string>;
+  escalation_level: Generated<number>;
+  review: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  version: Generated<number>;
+  created_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface IncidentEventsTable {
+  id: Generated<string>;
+  incident_id: string;
+  at: Generated<Date>;
+  kind:
+    | "opened"
+    | "acknowledged"
+    | "mitigated"
+    | "resolved"
+    | "reopened"
+    | "closed"
+    | "regraded"
+    | "comment"
+    | "contacts"
+    | "review"
+    | "breach"
+    | "escalated";
+  actor_id: string | null;
+  actor_name: string | null;
+  from_value: string | null;
+  to_value: string | null;
+  note: Generated<string>;
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export interface IncidentSettingsTable {
+  tenant_id: string;
+  /** Grade → { respondMinutes, fixMinutes } (monitors/incidents.ts); a JSON string on write. */
+  deadlines: ColumnType<Record<string, { respondMinutes: number; fixMinutes: number }>, string, string>;
+  version: Generated<number>;
+  updated_at: Generated<Date>;
+  updated_by: string | null;
+}
+
+// ---- 0020 notifications (monitors/notify/, api/src/notifications/) ----
+export type NotificationChannelType = "webhook" | "sms" | "email" | "console";
+export type NotificationSourceKind = "alert" | "incident" | "test";
+export type NotificationSeverity = "critical" | "warning" | "info";
+
+export interface NotificationChannelsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  type: NotificationChannelType;
+  /** The validated channel settings, secrets included (masked by the API); a JSON string on insert. */
+  config: ColumnType<Record<string, unknown>, string, string>;
+  enabled: Generated<boolean>;
+  description: Generated<string>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  created_by: string | null;
+  updated_at: Generated<Date>;
+  updated_by: string | null;
+}
+
+export interface NotificationDeliveriesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  channel_id: string | null;
+  channel_name: string;
+  channel_type: NotificationChannelType;
+  source_kind: NotificationSourceKind;
+  source_id: string | null;
+  severity: NotificationSeverity;
+  title_zh: string;
+  title_en: string;
+  text_zh: string;
+  text_en: string;
+  link: string | null;
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  state: Generated<"pending" | "delivered" | "failed">;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_attempt_at: Date | null;
+  last_status: number | null;
+  last_error: string | null;
+  last_ms: number | null;
+  delivered_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface NotificationMessagesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  delivery_id: string | null;
+  recipient_user_id: string | null;
+  recipient_role: "sysadmin" | "secadmin" | "auditadmin" | "viewer" | null;
+  source_kind: NotificationSourceKind;
+  source_id: string | null;
+  severity: NotificationSeverity;
+  title_zh: string;
+  title_en: string;
+  text_zh: string;
+  text_en: string;
+  link: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface NotificationMessageReadsTable {
+  message_id: string;
+  user_id: string;
+  read_at: Generated<Date>;
+}
+
+// ---- 0019 alert rules, alerts, silences, signals (monitors/alerting/, api/src/alerts/) ----
+export interface AlertRulesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  category: "monitor_state" | "latency" | "burn_rate" | "cert_expiry" | "signal";
+  /** The category's parameters (monitors/alerting/rules.ts); a JSON string on insert. */
+  params: ColumnType<Record<string, unknown>, string, string>;
+  severity: "critical" | "warning" | "info";
+  channel_ids: Generated<string[]>;
+  incident_grade: "I" | "II" | "III" | "IV" | null;
+  enabled: Generated<boolean>;
+  description: Generated<string>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  created_by: string | null;
+  updated_at: Generated<Date>;
+  updated_by: string | null;
+}
+
+export interface AlertsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  rule_id: string | null;
+  rule_name: string;
+  category: string;
+  fingerprint: string;
+  /** A JSON string on insert. */
+  labels: ColumnType<Record<string, string>, string, string>;
+  severity: "critical" | "warning" | "info";
+  state: Generated<"firing" | "acknowledged" | "resolved">;
+  summary: string;
+  summary_zh: string;
+  value: number | null;
+  first_seen: Date;
+  last_seen: Date;
+  count: Generated<number>;
+  root_monitor_id: string | null;
+  dependents: Generated<string[]>;
+  silenced: Generated<boolean>;
+  incident_id: string | null;
+  acknowledged_by: string | null;
+  acknowledged_at: Date | null;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  resolved_reason: "cleared" | "manual" | "rule-disabled" | "rule-deleted" | null;
+}
+
+export interface AlertSilencesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  /** monitors/alerts.ts Matcher[]; a JSON string on insert. */
+  matchers: ColumnType<{ label: string; value: string; regex?: boolean; negate?: boolean }[], string, string>;
+  starts_at: Date;
+  ends_at: Date;
+  comment: Generated<string>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  created_by: string | null;
+  updated_at: Generated<Date>;
+  updated_by: string | null;
+}
+
+export interface AlertSignalsTable {
+  id: ColumnType<string, never, never>;
+  tenant_id: string;
+  name: string;
+  key: string;
+  value: Generated<number>;
+  at: Date;
+  received_at: Generated<Date>;
+}
+
+export interface MonitorCertificatesTable {
+  monitor_id: string;
+  valid_to: Date | null;
+  subject: string | null;
+  checked_at: Date;
+  error: string | null;
 }

@@ -1,5 +1,5 @@
 import type { AppAbility } from "../../../policies/ability";
-import type { AdminRole } from "../../../policies/subjects";
+import type { Role } from "../../../policies/subjects";
 
 /** Who is calling: loaded from the session row on every request, never from the request body. */
 export interface Principal {
@@ -8,7 +8,8 @@ export interface Principal {
   tenantId: string;
   username: string;
   displayName: string;
-  role: AdminRole | null;
+  /** The built-in role: one of the three admin roles, `viewer` (leadership, read-only) or none. */
+  role: Role | null;
   mustChangePassword: boolean;
   /** This session must present a second factor (admin role, tenant policy, or an enrolled factor). */
   mfaRequired: boolean;

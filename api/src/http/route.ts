@@ -29,9 +29,16 @@ export type Access =
  * What an API client may be given (secadmin picks from this closed list when creating one):
  * `authz:check` for the policy decision point, `org:read` for the org change feed, `watermark:read`
  * for the effective watermark and text marking (api/src/watermarks), `content:check` for the
- * sensitive-word check API (api/src/words).
+ * sensitive-word check API (api/src/words), `signals:write` for pushing business signals to the
+ * warning rules (api/src/alerts).
  */
-export const API_CLIENT_SCOPES = ["authz:check", "org:read", "watermark:read", "content:check"] as const;
+export const API_CLIENT_SCOPES = [
+  "authz:check",
+  "org:read",
+  "watermark:read",
+  "content:check",
+  "signals:write",
+] as const;
 export type ApiClientScope = (typeof API_CLIENT_SCOPES)[number];
 
 /** The API-client scope a route accepts, whether only clients or also signed-in callers may use it. */

@@ -18,14 +18,17 @@ test("every route declares its access: public, authenticated (self-service) or a
   const publicRoutes = app.routes.routes.filter((r) => "public" in r.access).map((r) => `${r.method} ${r.path}`);
   assert.deepEqual(publicRoutes.sort(), [
     "get /api/openapi.json",
+    // Push heartbeats: token-checked by the route itself (monitors/push-routes.ts).
+    "get /api/v1/push/:monitorId",
     "get /healthz",
     "get /metrics",
     "get /readyz",
     "post /api/v1/auth/login",
+    "post /api/v1/push/:monitorId",
   ]);
 });
 
-test("API clients reach only the decision point, the org change feed, watermarks and content checks, and need credentials", async () => {
+test("API clients reach only the decision point, the org change feed, watermarks, content checks and business signals, and need credentials", async () => {
   const clientRoutes = app.routes.routes.flatMap((r) => {
     const scope = apiClientScopeOf(r.access);
     return scope ? [`${r.method} ${r.path} ${scope}`] : [];
@@ -36,6 +39,7 @@ test("API clients reach only the decision point, the org change feed, watermarks
     "post /api/v1/authz/check authz:check",
     "post /api/v1/content/check content:check",
     "post /api/v1/content/check/batch content:check",
+    "post /api/v1/signals signals:write",
     "post /api/v1/watermarks/mark watermark:read",
   ]);
   const bad = await app.http.post("/api/v1/authz/check").set("authorization", "Bearer not-a-credential").send({});

@@ -8,6 +8,7 @@ import type { Db } from "../db/pool";
 import type { Database } from "../db/schema";
 import { Conflict, NotFound } from "../http/errors";
 import type { RequestContext } from "../http/context";
+import { monitorsNeedWork, resealMonitors } from "../monitors/sealed-table";
 import { createDataKeyService, type DataKeyService } from "./destroy";
 
 /**
@@ -45,9 +46,11 @@ type Tx = Transaction<Database>;
 
 /** One table holding sealed values, and how to find, open and re-seal them. */
 export interface SealedTable {
-  name: "users" | "mfa_factors";
+  name: "users" | "mfa_factors" | "monitors";
   /** Rows with a sealed value not yet under data key `version`. */
-  needsWork(version: number): (eb: ExpressionBuilder<Database, "users" | "mfa_factors">) => Expression<SqlBool>;
+  needsWork(
+    version: number,
+  ): (eb: ExpressionBuilder<Database, "users" | "mfa_factors" | "monitors">) => Expression<SqlBool>;
   reseal(tx: Tx, fields: FieldCipher, ids: string[]): Promise<number>;
 }
 
@@ -104,8 +107,11 @@ const mfaTable: SealedTable = {
   },
 };
 
+/** Credentials in monitor definitions (monitors/sealed-table.ts). */
+const monitorsTable: SealedTable = { name: "monitors", needsWork: monitorsNeedWork, reseal: resealMonitors };
+
 /** Every sealed column, in the order the worker visits them. A new sealed column is added here. */
-export const SEALED_TABLES: readonly SealedTable[] = [usersTable, mfaTable];
+export const SEALED_TABLES: readonly SealedTable[] = [usersTable, mfaTable, monitorsTable];
 
 /** How many rows still hold a value not sealed under `version`. */
 export async function remainingRows(db: Db | Tx, version: number): Promise<number> {

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { DbOrTx } from "../db/pool";
+import { countMonitorValues } from "../monitors/sealed-table";
 
 /**
  * Every column holding values sealed by the field cipher — the columns a key rotation re-encrypts
@@ -8,8 +9,9 @@ import type { DbOrTx } from "../db/pool";
  * (v1./v2. values, keyed from the KEK itself: a KEK re-wrap waits until a rotation has moved them).
  */
 interface SealedColumn {
-  table: "users" | "mfa_factors";
-  column: "phone_enc" | "email_enc" | "secret";
+  table: "users" | "mfa_factors" | "monitors";
+  /** "definition": the values of its map "sealed" (monitor credentials, monitors/sealed-table.ts). */
+  column: "phone_enc" | "email_enc" | "secret" | "definition";
   /** Only rows where this column has this value hold a sealed value (an SM2 factor's "secret" is a public key). */
   only?: { column: "kind"; value: string };
 }
@@ -18,12 +20,18 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: "users", column: "phone_enc" },
   { table: "users", column: "email_enc" },
   { table: "mfa_factors", column: "secret", only: { column: "kind", value: "totp" } },
+  { table: "monitors", column: "definition" },
 ];
 
 /** Number of sealed values whose text matches the LIKE `pattern` (or, with `not`, does not). */
 async function countSealed(db: DbOrTx, pattern: string, not: boolean): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const c of SEALED_COLUMNS) {
+    if (c.table === "monitors") {
+      const n = await countMonitorValues(db, pattern, not);
+      if (n > 0) counts["monitors.definition"] = n;
+      continue;
+    }
     let q = db
       .selectFrom(c.table)
       .select((eb) => eb.fn.countAll<string>().as("n"))

@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import ExcelJS from "exceljs";
 import { writeResults } from "../../../monitors/store";
 import { auditCount, startTestApp, type TestApp } from "../../../test/support/app";
+import { openDefinition } from "./secrets";
 
 let app: TestApp;
 let target: http.Server;
@@ -258,9 +259,19 @@ describe("credentials in definitions are write-only", () => {
       !JSON.stringify(listed.body).includes("s3cret-token") && !JSON.stringify(listed.body).includes("pa55word"),
     );
 
+    // Stored sealed (secrets.ts): what the prober gets once opened with the field cipher.
     const stored = async (id: string) =>
-      (await app.database.db.selectFrom("monitors").select("definition").where("id", "=", id).executeTakeFirstOrThrow())
-        .definition as { headers?: Record<string, string>; connectionString?: string };
+      openDefinition(
+        (
+          await app.database.db
+            .selectFrom("monitors")
+            .select("definition")
+            .where("id", "=", id)
+            .executeTakeFirstOrThrow()
+        ).definition,
+        id,
+        app.services.fields,
+      ) as { headers?: Record<string, string>; connectionString?: string };
 
     // The console edits the name and sends the rest back as it got it: the secrets stay.
     const got = (await sys.get(`/api/v1/monitors/${created.body.id}`)).body;
@@ -315,7 +326,8 @@ describe("metrics", () => {
           .post("/api/v1/monitors")
           .send({ type: "tcp", name, host: "127.0.0.1", port: 9, intervalSeconds: 60, ...(appId ? { appId } : {}) })
       ).body.id as string;
-    const app1 = "11111111-1111-4111-8111-111111111111";
+    // A monitor's appId must name a registered app (apps.ts).
+    const app1 = (await sys.post("/api/v1/monitor-apps").send({ name: "指标应用" })).body.id as string;
     const healthy = await mk("指标-正常", app1);
     const broken = await mk("指标-故障", app1);
     await writeResults(

@@ -39,6 +39,10 @@ export const MonitorSchema = z
     createdAt: Instant,
     updatedBy: Uuid.nullable(),
     updatedAt: Instant,
+    pushToken: z
+      .string()
+      .optional()
+      .describe("A push monitor's token, in the answer that created it only: call /api/v1/push/{id} with it"),
   })
   .openapi("Monitor");
 

@@ -1,3 +1,6 @@
+import crypto from "node:crypto";
+import { newPushToken } from "../../../monitors/probes/push";
+import { sm3 } from "../crypto/sm";
 import { Invalid } from "../http/errors";
 
 /**
@@ -25,7 +28,7 @@ function maskConnectionString(value: string): string {
 
 /** The definition as the API shows it. */
 export function maskDefinition(definition: Definition): Definition {
-  const out: Definition = { ...definition };
+  const out: Definition = withoutReserved(definition);
   const headers = definition.headers;
   if (headers && typeof headers === "object") {
     out.headers = Object.fromEntries(
@@ -78,4 +81,125 @@ export function unmaskDefinition(input: unknown, stored: Definition | null): unk
     out.connectionString = kept;
   }
   return out;
+}
+
+/**
+ * Encryption at rest (docs/monitors.md, "REST API"). The stored definition keeps the masked form in
+ * place — credential header values as MASK, a connection string with its password masked — and the
+ * secrets themselves sealed by the field cipher (data keys under the KEK, SM4-CTR + HMAC-SM3 under
+ * the gm profile) in the reserved key `sealed`: path → sealed value, each bound to its monitor and
+ * path (the associated data), so a value copied to another monitor or field does not open. Whoever
+ * reads the table sees no credential; lists need no decryption (the in-place form is already what
+ * the API shows). A push monitor's token is kept only as its SM3 digest, in `pushTokenHash`.
+ * Rows written before this (secrets in clear, no `sealed`) still open: their values are in place.
+ */
+export const SEALED_KEY = "sealed";
+export const PUSH_TOKEN_HASH_KEY = "pushTokenHash";
+const RESERVED = new Set([SEALED_KEY, PUSH_TOKEN_HASH_KEY]);
+
+/** What seals and opens one value (crypto/fields.ts FieldCipher). */
+export interface SecretCipher {
+  seal(value: string, place: string): string;
+  open(sealed: string, place: string): string;
+}
+
+/** The associated data of a sealed value: the monitor and the path inside its definition. */
+export const sealedPlace = (monitorId: string, path: string) => `monitors.definition:${monitorId}:${path}`;
+
+/** A validated definition as stored: secrets masked in place and sealed under `sealed`. */
+export function sealDefinition(
+  definition: Definition,
+  monitorId: string,
+  cipher: SecretCipher,
+  keep: { pushTokenHash?: string | undefined } = {},
+): Definition {
+  const out: Definition = { ...definition };
+  const sealed: Record<string, string> = {};
+  const headers = definition.headers;
+  if (headers && typeof headers === "object") {
+    out.headers = Object.fromEntries(
+      Object.entries(headers as Record<string, string>).map(([name, value]) => {
+        if (!CREDENTIAL_HEADER.test(name)) return [name, value];
+        const path = `headers.${name}`;
+        sealed[path] = cipher.seal(value, sealedPlace(monitorId, path));
+        return [name, MASK];
+      }),
+    );
+  }
+  if (typeof definition.connectionString === "string") {
+    const masked = maskConnectionString(definition.connectionString);
+    if (masked !== definition.connectionString) {
+      sealed.connectionString = cipher.seal(definition.connectionString, sealedPlace(monitorId, "connectionString"));
+      out.connectionString = masked;
+    }
+  }
+  if (Object.keys(sealed).length > 0) out[SEALED_KEY] = sealed;
+  if (keep.pushTokenHash) out[PUSH_TOKEN_HASH_KEY] = keep.pushTokenHash;
+  return out;
+}
+
+/** The stored definition with its secrets opened, reserved keys removed: what the prober runs. */
+export function openDefinition(stored: Definition, monitorId: string, cipher: SecretCipher): Definition {
+  const out: Definition = withoutReserved(stored);
+  const sealed = stored[SEALED_KEY];
+  if (!sealed || typeof sealed !== "object") return out;
+  for (const [path, value] of Object.entries(sealed as Record<string, string>)) {
+    const clear = cipher.open(value, sealedPlace(monitorId, path));
+    if (path === "connectionString") out.connectionString = clear;
+    else if (path.startsWith("headers.")) {
+      out.headers = { ...(out.headers as Record<string, string>), [path.slice("headers.".length)]: clear };
+    }
+  }
+  return out;
+}
+
+/** The stored push-token digest, if any. */
+export function pushTokenHashOf(stored: Definition): string | undefined {
+  const v = stored[PUSH_TOKEN_HASH_KEY];
+  return typeof v === "string" ? v : undefined;
+}
+
+function withoutReserved(definition: Definition): Definition {
+  return Object.fromEntries(Object.entries(definition).filter(([k]) => !RESERVED.has(k)));
+}
+
+/** SM3 digest (hex) of a push token: all that is stored of it. */
+export const pushTokenDigest = (token: string) => sm3(token).toString("hex");
+
+/** A new push token and its digest; the token is shown once and never stored. */
+export function newPushCredential(): { token: string; hash: string } {
+  const token = newPushToken();
+  return { token, hash: pushTokenDigest(token) };
+}
+
+/** Whether `presented` is the token whose digest is `hash`, in constant time. */
+export function pushTokenValid(presented: string, hash: string): boolean {
+  const a = sm3(presented);
+  const b = Buffer.from(hash, "hex");
+  return b.length === a.length && crypto.timingSafeEqual(a, b);
+}
+
+/**
+ * The prober's opener (monitors/store.ts DefinitionOpener). A value that does not open may be sealed
+ * under a data key this process has not loaded yet (a rotation started elsewhere): `refresh` re-reads
+ * the keys, and the monitor is picked up at the next reload of the list.
+ */
+export function definitionOpener(
+  cipher: SecretCipher,
+  refresh?: () => Promise<void>,
+  logger?: { warn(obj: object, msg: string): void },
+) {
+  return (monitorId: string, stored: Record<string, unknown>): unknown => {
+    try {
+      return openDefinition(stored, monitorId, cipher);
+    } catch (err) {
+      // The monitor id and the error only: never a value.
+      logger?.warn(
+        { monitorId, err: (err as Error).message },
+        "monitors: a sealed credential does not open; the monitor is not probed",
+      );
+      void refresh?.().catch(() => {});
+      throw err;
+    }
+  };
 }

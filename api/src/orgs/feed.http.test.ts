@@ -363,5 +363,6 @@ test("the create request chooses scopes from a closed list; the list shows them;
     "org:read",
     "watermark:read",
     "content:check",
+    "signals:write",
   ]);
 });

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { AppAbility } from "../../../policies/ability";
-import type { Action, AdminRole } from "../../../policies/subjects";
+import { type Action, isAdminRole } from "../../../policies/subjects";
 import { actorOf, record } from "../audit/record";
 import type { Db, DbOrTx, Tx } from "../db/pool";
 import { withTx } from "../db/tx";
@@ -68,7 +68,8 @@ export async function protectAdminRole(
   if (row.id === caller.principal.userId) {
     throw new Conflict("SELF_CHANGE", `You cannot ${verb} your own account.`, "不能停用或删除自己的账号。");
   }
-  const role: AdminRole | null = row.role;
+  // Only the three admin roles must stay staffed; a leadership viewer can always be disabled.
+  const role = isAdminRole(row.role) ? row.role : null;
   if (role === null || row.status !== "active") return;
   // Serialise concurrent disables of holders of the same role, so two cannot both pass the count.
   await sql`SELECT pg_advisory_xact_lock(hashtext(${`tianshu.admin-role:${row.tenant_id}:${role}`}))`.execute(tx);

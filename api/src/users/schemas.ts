@@ -86,7 +86,7 @@ export const UserSchema = z
     mustChangePassword: z.boolean(),
     clearanceLevel: z.number().int(),
     attributes: z.record(z.string(), z.unknown()),
-    role: z.string().nullable().describe("The admin role (sysadmin/secadmin/auditadmin) or null"),
+    role: z.string().nullable().describe("The built-in role (sysadmin/secadmin/auditadmin/viewer) or null"),
     memberships: z.array(MembershipSchema),
     deletedAt: z.string().nullable(),
     eraseAfter: z.string().nullable().describe("When a deleted account's personal data is erased"),

@@ -1,5 +1,5 @@
 import { type RawBuilder, type SqlBool, sql, type Updateable } from "kysely";
-import { ADMIN_ROLES, type AdminRole, isAdminRole } from "../../../policies/subjects";
+import { type AdminRole, isRole, ROLES, type Role } from "../../../policies/subjects";
 import type { DbOrTx } from "../db/pool";
 import type { UsersTable } from "../db/schema";
 import type { Page } from "../http/list";
@@ -25,7 +25,8 @@ export interface UserRow {
   erase_after: Date | null;
   created_at: Date;
   updated_at: Date;
-  role: AdminRole | null;
+  /** The built-in role: an admin role or `viewer` (leadership, read-only). */
+  role: Role | null;
 }
 
 export interface MembershipRow {
@@ -63,11 +64,11 @@ const USER_COLUMNS = [
 
 const adminRoleOf = sql<string | null>`(
   SELECT r.role FROM role_assignments r
-  WHERE r.user_id = u.id AND r.role IN (${sql.join([...ADMIN_ROLES])}) LIMIT 1)`;
+  WHERE r.user_id = u.id AND r.role IN (${sql.join([...ROLES])}) LIMIT 1)`;
 
-const withRole = <T extends { role: string | null }>(row: T): T & { role: AdminRole | null } => ({
+const withRole = <T extends { role: string | null }>(row: T): T & { role: Role | null } => ({
   ...row,
-  role: isAdminRole(row.role) ? row.role : null,
+  role: isRole(row.role) ? row.role : null,
 });
 
 /** One account of the tenant; with `forUpdate`, row-locked until the transaction ends. */
