@@ -15,15 +15,22 @@ import { type ConsoleResource, findResource, RESOURCES } from "./resources";
  * download the signed-in console (docs/console.md, "Bundle").
  */
 const WorkspaceLayout = lazyPage(() => import("./components/layout/WorkspaceLayout"), "WorkspaceLayout");
+const AlertsPage = lazyPage(() => import("./pages/alerts/AlertsPage"), "AlertsPage");
 const ApprovalList = lazyPage(() => import("./pages/approvals/ApprovalList"), "ApprovalList");
 const AuditEventList = lazyPage(() => import("./pages/audit/AuditEventList"), "AuditEventList");
 const AuditSettingsPage = lazyPage(() => import("./pages/audit-settings/AuditSettingsPage"), "AuditSettingsPage");
 const ChangePasswordPage = lazyPage(() => import("./pages/change-password/ChangePasswordPage"), "ChangePasswordPage");
+const ChannelsPage = lazyPage(() => import("./pages/notification-channels/ChannelsPage"), "ChannelsPage");
 const DimensionList = lazyPage(() => import("./pages/dimensions/DimensionList"), "DimensionList");
 const NotFoundPage = lazyPage(() => import("./pages/errors/NotFoundPage"), "NotFoundPage");
 const ApiClientList = lazyPage(() => import("./pages/grants/ApiClientList"), "ApiClientList");
 const ScopedAdminList = lazyPage(() => import("./pages/grants/ScopedAdminList"), "ScopedAdminList");
 const WorkspaceHome = lazyPage(() => import("./pages/home/WorkspaceHome"), "WorkspaceHome");
+const IncidentsPage = lazyPage(() => import("./pages/incidents/IncidentsPage"), "IncidentsPage");
+const LeadershipPage = lazyPage(() => import("./pages/leadership/LeadershipPage"), "LeadershipPage");
+const MonitorsPage = lazyPage(() => import("./pages/monitors/MonitorsPage"), "MonitorsPage");
+const MonitorDetailRoute = lazyPage(() => import("./pages/monitors/MonitorDetailPage"), "MonitorDetailRoute");
+const ViewerList = lazyPage(() => import("./pages/leadership/ViewerList"), "ViewerList");
 const MfaEnrollPage = lazyPage(() => import("./pages/mfa/MfaEnrollPage"), "MfaEnrollPage");
 const MfaVerifyPage = lazyPage(() => import("./pages/mfa/MfaVerifyPage"), "MfaVerifyPage");
 const OrgPage = lazyPage(() => import("./pages/org/OrgPage"), "OrgPage");
@@ -58,6 +65,12 @@ const PAGES: Record<string, (resource: ConsoleResource) => ReactNode> = {
   policies: (resource) => <PolicyPage resource={resource} />,
   "sensitive-words": (resource) => <SensitiveWordsPage resource={resource} />,
   watermarks: (resource) => <WatermarksPage resource={resource} />,
+  monitors: (resource) => <MonitorsPage resource={resource} />,
+  leadership: (resource) => <LeadershipPage resource={resource} />,
+  viewers: (resource) => <ViewerList resource={resource} />,
+  incidents: (resource) => <IncidentsPage resource={resource} />,
+  alerts: (resource) => <AlertsPage resource={resource} />,
+  "notification-channels": (resource) => <ChannelsPage resource={resource} />,
 };
 
 /**
@@ -103,6 +116,14 @@ export function AppRoutes() {
             }
           />
           <Route path="/system/users/:id" element={<UserDetailRoute />} />
+          <Route
+            path="/system/monitors/:id"
+            element={
+              <PageSuspense>
+                <MonitorDetailRoute />
+              </PageSuspense>
+            }
+          />
           <Route
             path="*"
             element={

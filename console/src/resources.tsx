@@ -1,4 +1,5 @@
 import {
+  AlertOutlined,
   ApartmentOutlined,
   ApiOutlined,
   AppstoreOutlined,
@@ -7,13 +8,17 @@ import {
   CloudServerOutlined,
   DatabaseOutlined,
   ClusterOutlined,
+  CrownOutlined,
   DashboardOutlined,
   FileProtectOutlined,
   FileSearchOutlined,
   FilterOutlined,
+  FireOutlined,
+  FundOutlined,
   IdcardOutlined,
   KeyOutlined,
   LockOutlined,
+  NotificationOutlined,
   PartitionOutlined,
   SafetyCertificateOutlined,
   SolutionOutlined,
@@ -21,7 +26,7 @@ import {
 } from "@ant-design/icons";
 import type { ResourceProps } from "@refinedev/core";
 import type { ReactNode } from "react";
-import type { AdminRole, Subject } from "../../policies/subjects";
+import type { Role, Subject } from "../../policies/subjects";
 
 /**
  * What a menu entry needs from the server's abilities. `sample` is a representative record of the page: it is
@@ -43,7 +48,7 @@ export interface ConsoleResource {
   apiPath: string;
   ability: MenuAbility;
   /** The role whose workspace holds the page; only groups the menu, never grants anything. */
-  workspace: AdminRole;
+  workspace: Role;
   icon: ReactNode;
 }
 
@@ -51,7 +56,7 @@ const read = (subject: Subject, sample?: Record<string, unknown>): MenuAbility =
 const manage = (subject: Subject): MenuAbility => ({ action: "update", subject });
 
 function entry(
-  workspace: AdminRole,
+  workspace: Role,
   name: string,
   route: string,
   ability: MenuAbility,
@@ -71,9 +76,22 @@ export const RESOURCES: readonly ConsoleResource[] = [
   entry("sysadmin", "users", "/system/users", manage("User"), <TeamOutlined />),
   entry("sysadmin", "apps", "/system/apps", read("App"), <AppstoreOutlined />),
   entry("sysadmin", "monitors", "/system/monitors", read("Monitor"), <DashboardOutlined />),
+  // Read-only SLA and incidents: the viewer's only page (so its landing), and one more for sysadmin.
+  entry("viewer", "leadership", "/leadership", read("Sla"), <FundOutlined />, "sla/apps"),
+  entry("sysadmin", "alerts", "/system/alerts", read("Alert"), <AlertOutlined />),
+  entry("sysadmin", "incidents", "/system/incidents", read("Incident"), <FireOutlined />),
+  entry(
+    "sysadmin",
+    "notification-channels",
+    "/system/notification-channels",
+    read("NotificationChannel"),
+    <NotificationOutlined />,
+  ),
   entry("sysadmin", "backups", "/system/backups", read("Backup"), <CloudServerOutlined />),
   entry("secadmin", "policies", "/security/policies", read("Policy"), <SafetyCertificateOutlined />),
   entry("secadmin", "scoped-admins", "/security/scoped-admins", read("Grant"), <KeyOutlined />),
+  // Only an unconditional Grant rule (secadmin) matches this sample: a delegating scoped admin's is on a subtree.
+  entry("secadmin", "viewers", "/security/viewers", read("Grant", { role: "viewer" }), <CrownOutlined />),
   entry("secadmin", "api-clients", "/security/api-clients", read("ApiClient"), <ApiOutlined />),
   entry("secadmin", "security-settings", "/security/settings", read("SecuritySetting"), <LockOutlined />),
   entry("secadmin", "watermarks", "/security/watermarks", read("Watermark"), <BgColorsOutlined />),

@@ -1,8 +1,12 @@
+import { alertingResourcesEn, alertsEn, channelsEn, messageCentreEn } from "./alerting.en";
 import { auditResourcesEn, auditWorkspaceEn } from "./audit.en";
 import { authzEn, authzResourcesEn } from "./authz.en";
 import { identityEn } from "./identity.en";
+import { incidentsEn } from "./incidents.en";
+import { leadershipEn, leadershipResourcesEn } from "./leadership.en";
 import { orgEn, orgResourcesEn } from "./org.en";
 import { peopleEn } from "./people.en";
+import { monitorsEn } from "./monitors.en";
 import { watermarksEn } from "./watermarks.en";
 import { wordsEn } from "./words.en";
 import type { Messages } from "./messages";
@@ -18,12 +22,14 @@ export const en: Messages = {
     sysadmin: "System administrator",
     secadmin: "Security administrator",
     auditadmin: "Security auditor",
+    viewer: "Leadership (read-only)",
     none: "No admin role",
   },
   workspaces: {
     sysadmin: "System administration",
     secadmin: "Security administration",
     auditadmin: "Security audit",
+    viewer: "Leadership view",
   },
   header: {
     language: "Language",
@@ -104,6 +110,8 @@ export const en: Messages = {
     ...orgResourcesEn,
     ...authzResourcesEn,
     ...auditResourcesEn,
+    ...leadershipResourcesEn,
+    ...alertingResourcesEn,
   },
   placeholder: {
     later: "This area arrives in a later release.",
@@ -147,4 +155,10 @@ export const en: Messages = {
   people: peopleEn,
   words: wordsEn,
   watermarks: watermarksEn,
+  incidents: incidentsEn,
+  leadership: leadershipEn,
+  messageCentre: messageCentreEn,
+  alerts: alertsEn,
+  channels: channelsEn,
+  monitors: monitorsEn,
 };

@@ -1,8 +1,12 @@
+import { alertingResourcesZhCN, alertsZhCN, channelsZhCN, messageCentreZhCN } from "./alerting.zh-CN";
 import { auditResourcesZhCN, auditWorkspaceZhCN } from "./audit.zh-CN";
 import { authzResourcesZhCN, authzZhCN } from "./authz.zh-CN";
 import { identityZhCN } from "./identity.zh-CN";
+import { incidentsZhCN } from "./incidents.zh-CN";
+import { leadershipResourcesZhCN, leadershipZhCN } from "./leadership.zh-CN";
 import { orgResourcesZhCN, orgZhCN } from "./org.zh-CN";
 import { peopleZhCN } from "./people.zh-CN";
+import { monitorsZhCN } from "./monitors.zh-CN";
 import { watermarksZhCN } from "./watermarks.zh-CN";
 import { wordsZhCN } from "./words.zh-CN";
 
@@ -20,12 +24,14 @@ export const zhCN = {
     sysadmin: "系统管理员",
     secadmin: "安全保密管理员",
     auditadmin: "安全审计员",
+    viewer: "领导（只读）",
     none: "无管理角色",
   },
   workspaces: {
     sysadmin: "系统管理",
     secadmin: "安全保密管理",
     auditadmin: "安全审计",
+    viewer: "领导视图",
   },
   header: {
     language: "语言",
@@ -95,6 +101,8 @@ export const zhCN = {
     ...orgResourcesZhCN,
     ...authzResourcesZhCN,
     ...auditResourcesZhCN,
+    ...leadershipResourcesZhCN,
+    ...alertingResourcesZhCN,
   },
   placeholder: {
     later: "该功能将在后续版本中提供。",
@@ -138,4 +146,10 @@ export const zhCN = {
   people: peopleZhCN,
   words: wordsZhCN,
   watermarks: watermarksZhCN,
+  incidents: incidentsZhCN,
+  leadership: leadershipZhCN,
+  messageCentre: messageCentreZhCN,
+  alerts: alertsZhCN,
+  channels: channelsZhCN,
+  monitors: monitorsZhCN,
 };

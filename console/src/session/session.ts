@@ -1,7 +1,7 @@
 import { createMongoAbility, type MongoAbility, type RawRuleOf } from "@casl/ability";
 import { type PackRule, unpackRules } from "@casl/ability/extra";
 import { useEffect, useSyncExternalStore } from "react";
-import type { AdminRole } from "../../../policies/subjects";
+import type { Role } from "../../../policies/subjects";
 import { isApiError } from "../api/ApiError";
 import { apiRequest } from "../api/http";
 import { type MfaState, NO_MFA, nextStepOf, type SignInStep, stepOfProblem } from "./steps";
@@ -29,7 +29,7 @@ export interface PasswordPolicy {
  */
 export interface Session {
   user: SessionUser;
-  role: AdminRole | null;
+  role: Role | null;
   mustChangePassword: boolean;
   /** The sign-in step still owed to the server, or null when the workspace is open. */
   next: SignInStep | null;
@@ -43,7 +43,7 @@ export interface Session {
 /** The answer of POST /auth/login; the fields after mustChangePassword arrived with second factors. */
 export interface LoginBody {
   user: SessionUser;
-  role: AdminRole | null;
+  role: Role | null;
   mustChangePassword: boolean;
   mfa?: MfaState;
   next?: SignInStep | null;

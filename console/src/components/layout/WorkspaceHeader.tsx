@@ -2,13 +2,19 @@ import { LogoutOutlined, SafetyOutlined, UserOutlined } from "@ant-design/icons"
 import { useLogout, useTranslate } from "@refinedev/core";
 import { Avatar, Button, Divider, Layout, Space, Tag, Typography, theme } from "antd";
 import { useNavigate } from "react-router";
-import type { AdminRole } from "../../../../policies/subjects";
+import type { Role } from "../../../../policies/subjects";
 import { useSession } from "../../session/session";
 import { LanguageSwitch } from "../LanguageSwitch";
+import { MessageCentre } from "../messages/MessageCentre";
 
-const ROLE_COLORS: Record<AdminRole, string> = { sysadmin: "blue", secadmin: "gold", auditadmin: "purple" };
+const ROLE_COLORS: Record<Role, string> = {
+  sysadmin: "blue",
+  secadmin: "gold",
+  auditadmin: "purple",
+  viewer: "green",
+};
 
-/** Top bar: workspace name on the left; language, who is signed in (name and role), my security, sign-out. */
+/** Top bar: workspace name on the left; messages, language, who is signed in (name and role), my security, sign-out. */
 export function WorkspaceHeader() {
   const { token } = theme.useToken();
   const translate = useTranslate();
@@ -35,6 +41,7 @@ export function WorkspaceHeader() {
         {role ? translate(`workspaces.${role}`) : translate("app.name")}
       </Typography.Text>
       <Space size="middle" align="center">
+        <MessageCentre />
         <LanguageSwitch />
         <Divider type="vertical" />
         <Space size="small">

@@ -2,7 +2,7 @@ import { useTranslate } from "@refinedev/core";
 import { useQuery } from "@tanstack/react-query";
 import type { HTMLAttributes } from "react";
 import { Descriptions, Drawer, Spin, Table, Tag, Typography } from "antd";
-import { isAdminRole } from "../../../../policies/subjects";
+import { isRole } from "../../../../policies/subjects";
 import { ProblemAlert } from "../../components/org/ProblemAlert";
 import { formatBeijingTime } from "../../time";
 import { auditApi } from "./auditApi";
@@ -75,9 +75,7 @@ export function AuditEventDrawer({ seq, onClose }: { seq: string; onClose: () =>
               {
                 key: "actorRole",
                 label: field("actorRole"),
-                children: isAdminRole(event.actorRole)
-                  ? translate(`roles.${event.actorRole}`)
-                  : (event.actorRole ?? "—"),
+                children: isRole(event.actorRole) ? translate(`roles.${event.actorRole}`) : (event.actorRole ?? "—"),
               },
               { key: "action", label: field("action"), children: <Tag>{event.action}</Tag> },
               {

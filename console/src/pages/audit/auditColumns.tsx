@@ -3,7 +3,7 @@ import { getDefaultSortOrder } from "@refinedev/antd";
 import type { CrudSort } from "@refinedev/core";
 import { Tag, Tooltip, Typography } from "antd";
 import type { ColumnsType } from "antd/es/table";
-import { isAdminRole } from "../../../../policies/subjects";
+import { isRole } from "../../../../policies/subjects";
 import { formatBeijingTime } from "../../time";
 import { type AuditEvent, RESULT_COLORS } from "./auditEvent";
 
@@ -58,7 +58,7 @@ export function auditColumns(translate: Translate, sorters: CrudSort[]): Columns
       dataIndex: "actorRole",
       title: title("actorRole"),
       width: 170,
-      render: (value: string | null) => (isAdminRole(value) ? translate(`roles.${value}`) : value),
+      render: (value: string | null) => (isRole(value) ? translate(`roles.${value}`) : value),
     },
     { dataIndex: "action", title: title("action"), width: 180, render: (value: string) => <Tag>{value}</Tag> },
     { dataIndex: "targetType", title: title("targetType"), width: 110 },

@@ -40,7 +40,7 @@ export const RESULT_COLORS: Record<AuditEvent["result"], string> = {
 };
 
 /** The `role` filter's values: an admin role, or `none` for events without one (users, API clients, anonymous). */
-export const AUDIT_ROLES = ["sysadmin", "secadmin", "auditadmin", "none"] as const;
+export const AUDIT_ROLES = ["sysadmin", "secadmin", "auditadmin", "viewer", "none"] as const;
 
 /**
  * The search of the workspace, as the API takes it (GET /audit/events query, export and saved-search filter):

@@ -18,7 +18,7 @@ import {
 } from "antd";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { isAdminRole } from "../../../../policies/subjects";
+import { isRole } from "../../../../policies/subjects";
 import { isApiError } from "../../api/ApiError";
 import { FullPageSpin } from "../../components/FullPageSpin";
 import { useErrorText } from "../../hooks/useErrorText";
@@ -147,7 +147,7 @@ export function UserShowPage({ resource }: { resource: ConsoleResource }) {
                   : translate("people.clearance.levelN", { level: u.clearanceLevel })}
               </Descriptions.Item>
               <Descriptions.Item label={f("role")}>
-                {isAdminRole(u.role) ? <Tag color="blue">{translate(`roles.${u.role}`)}</Tag> : "—"}
+                {isRole(u.role) ? <Tag color="blue">{translate(`roles.${u.role}`)}</Tag> : "—"}
               </Descriptions.Item>
               <Descriptions.Item label={f("mustChangePassword")}>
                 {u.mustChangePassword ? <Tag color="orange">✓</Tag> : "—"}

@@ -4,7 +4,7 @@ import type { CrudSort } from "@refinedev/core";
 import { Space, Tag, Tooltip } from "antd";
 import type { ColumnsType } from "antd/es/table";
 import { Link } from "react-router";
-import { isAdminRole } from "../../../../policies/subjects";
+import { isRole } from "../../../../policies/subjects";
 import { formatBeijingTime } from "../../time";
 import type { User, UserStatus } from "./userApi";
 
@@ -75,8 +75,7 @@ export function userColumns(translate: Translate, sorters: CrudSort[]): ColumnsT
       dataIndex: "role",
       title: f("role"),
       width: 130,
-      render: (role: string | null) =>
-        isAdminRole(role) ? <Tag color="blue">{translate(`roles.${role}`)}</Tag> : null,
+      render: (role: string | null) => (isRole(role) ? <Tag color="blue">{translate(`roles.${role}`)}</Tag> : null),
     },
     {
       dataIndex: "createdAt",
