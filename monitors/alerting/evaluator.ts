@@ -485,8 +485,15 @@ export function createAlertEvaluator(opts: EvaluatorOptions): AlertEvaluator {
       lastSignalCleanup = nowMs;
       const longest = Math.max(MIN_SIGNAL_RETENTION_MS, ...signalRules.map((s) => s.p.windowMinutes * 60_000));
       const cut = new Date(nowMs - longest - 60_000);
-      await sql`DELETE FROM alert_signals WHERE id IN (
-        SELECT id FROM alert_signals WHERE at < ${cut} AND id <= ${signalCursor}::bigint LIMIT 10000)`.execute(db);
+      // In batches until none is left: a fixed amount per minute would fall behind a busy ingest
+      // (10,000 a minute is 167 signals/s) and the table would grow without end.
+      for (;;) {
+        const deleted = await sql`DELETE FROM alert_signals WHERE id IN (
+          SELECT id FROM alert_signals WHERE at < ${cut} AND id <= ${signalCursor}::bigint LIMIT ${SIGNAL_BATCH})`.execute(
+          db,
+        );
+        if (Number(deleted.numAffectedRows ?? 0) < SIGNAL_BATCH || !isLeader()) break;
+      }
     }
     return out;
   }

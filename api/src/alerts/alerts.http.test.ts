@@ -833,4 +833,16 @@ describe("signals", () => {
       ["recent.one"],
     );
   });
+
+  test("the leader's clean-up keeps up with a busy ingest: every expired signal goes in one round, not a fixed share", async () => {
+    // 60,000 expired signals (more than one delete batch, and far more than the former 10,000 a minute).
+    await sql`INSERT INTO alert_signals (tenant_id, name, key, at)
+      SELECT ${app.platformTenantId}, 'flood.one', 'k' || g, now() - interval '3 hours'
+      FROM generate_series(1, 60000) g`.execute(db());
+    await evaluator().round(new Date(Date.now() + 3_000));
+    const left = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM alert_signals WHERE name = 'flood.one'`.execute(db());
+    assert.equal(left.rows[0]?.n, 0);
+  });
 });
