@@ -1,19 +1,13 @@
 import crypto from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import pg from "pg";
-import { type AclIntegrity, createAclIntegrity } from "../api/src/authz/integrity";
-import { loadKek } from "../api/src/crypto/keys";
-import { cryptoProfile } from "../api/src/crypto/profile";
+import type { AclIntegrity } from "../api/src/authz/integrity";
 import { abilityFor } from "../policies/ability";
 import { PolicyDocumentSchema } from "../policies/document";
 import { decide } from "../policies/explain";
 import { applicableRules, compilePolicySet, type PublishedPolicy, policyRules } from "../policies/policy-set";
 import { buildAbility } from "../policies/ability";
-import { dropDatabaseAt, emptyDatabaseOn } from "../test/support/db";
-import { freePort, spawnMain, waitReady } from "../test/support/server-process";
 import { reachable, runLoad } from "./load";
+import { insertApiClient, platformTenant, startSeededServer } from "./server";
 
 /**
  * Entry 2: authorization decisions.
@@ -141,9 +135,8 @@ async function seed(
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const tenant = (await client.query("SELECT id FROM tenants ORDER BY created_at LIMIT 1")).rows[0].id as string;
-    const admin = (await client.query("SELECT id FROM users WHERE tenant_id = $1 LIMIT 1", [tenant])).rows[0]
-      .id as string;
+    const owner = await platformTenant(client);
+    const { tenant } = owner;
     const dim = (
       await client.query(
         "INSERT INTO dimensions (tenant_id, code, name, kind) VALUES ($1, 'bench', '基准', 'administrative') RETURNING id",
@@ -191,7 +184,7 @@ async function seed(
         [
           id,
           JSON.stringify(p.document),
-          admin,
+          owner.admin,
           integrity.mac("policy_version", {
             policyId: id,
             version: 1,
@@ -200,21 +193,8 @@ async function seed(
         ],
       );
     }
-    const cid = crypto.randomUUID();
-    const secret = crypto.randomBytes(32).toString("base64url");
-    const digest = crypto.createHash("sm3").update(secret).digest("hex");
-    const mac = integrity.mac("api_client", {
-      id: cid,
-      tenantId: tenant,
-      secretHash: digest,
-      scopes: ["authz:check"],
-      revoked: false,
-    });
-    await client.query(
-      "INSERT INTO api_clients (id, tenant_id, name, secret_hash, created_by, mac) VALUES ($1,$2,'bench',$3,$4,$5)",
-      [cid, tenant, digest, admin, mac],
-    );
-    return { bearer: `Bearer ${cid}.${secret}`, userIds, paths };
+    const bearer = await insertApiClient(client, integrity, owner, ["authz:check"]);
+    return { bearer, userIds, paths };
   } finally {
     await client.end();
   }
@@ -228,21 +208,10 @@ export async function benchAuthzCheck(): Promise<void> {
     console.log(`(no PostgreSQL server at ${SERVER_URL}: skipped; set BENCH_DATABASE_URL)`);
     return;
   }
-  const url = await emptyDatabaseOn(SERVER_URL);
-  const port = await freePort();
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), "tianshu-bench-"));
-  const env = { DATABASE_URL: url, PORT: String(port), HOST: "127.0.0.1", TIANSHU_DATA_DIR: dataDir };
-  let proc = spawnMain(env);
-  const base = `http://127.0.0.1:${port}`;
+  const server = await startSeededServer(SERVER_URL, {}, seed);
+  const { base } = server;
+  const { bearer, userIds, paths } = server.seeded;
   try {
-    await waitReady(base, proc); // migrates and creates the platform tenant
-    proc.child.kill("SIGTERM");
-    await proc.exited;
-    // The KEK the server generated in its data directory, for the MACs of the seeded rows.
-    const kek = loadKek({ kek: undefined, dataDir, production: false });
-    const { bearer, userIds, paths } = await seed(url, createAclIntegrity(cryptoProfile("gm"), kek));
-    proc = spawnMain(env);
-    await waitReady(base, proc);
     const rand = rng(99);
     const checks = Array.from({ length: 100 }, () => ({
       subject: { userId: userIds[Math.floor(rand() * userIds.length)] },
@@ -285,11 +254,6 @@ export async function benchAuthzCheck(): Promise<void> {
       `server  /authz/check    ${pdp.rps.toFixed(0).padStart(7)} req/s = ${(pdp.rps * 100).toFixed(0)} decisions/s   p50 ${pdp.p50Ms.toFixed(2)} ms   p99 ${pdp.p99Ms.toFixed(2)} ms   (${pdp.errors} errors)   = ${(pdp.rps / baseline.rps).toFixed(3)} × baseline req/s; target ≥ 20,000 decisions/s`,
     );
   } finally {
-    if (proc.child.exitCode === null) {
-      proc.child.kill("SIGTERM");
-      await proc.exited;
-    }
-    await dropDatabaseAt(SERVER_URL, url);
-    await rm(dataDir, { recursive: true, force: true });
+    await server.close();
   }
 }

@@ -8,6 +8,8 @@ import { benchWords } from "./words";
 import { benchWordsHttp } from "./words-http";
 import { benchMonitors } from "./monitors";
 import { benchSignals } from "./signals";
+import { benchSignalsHttp } from "./signals-http";
+import { benchSla } from "./sla";
 
 /** `npm run bench`: every figure is printed beside a baseline measured in the same run. */
 console.log(`# Tianshu benchmarks — node ${process.version}, ${new Date().toISOString()}`);
@@ -21,4 +23,6 @@ await benchAuditExport();
 benchWords();
 await benchWordsHttp();
 benchSignals();
+await benchSignalsHttp();
 await benchMonitors();
+await benchSla();
