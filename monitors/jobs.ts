@@ -8,6 +8,7 @@
  */
 import type { Logger } from "pino";
 import type { Db } from "../api/src/db/pool";
+import type { SecretCipher } from "../api/src/monitors/secrets";
 import { alertEvaluatorJob } from "./alerting/evaluator";
 import { incidentDeadlineJob } from "./incident-job";
 import { deliveryJob } from "./notify/delivery";
@@ -18,6 +19,16 @@ export interface LeaderJobContext {
   logger: Logger;
   /** False once leadership is lost: a job checks it before each write it would not want doubled. */
   isLeader: () => boolean;
+  /**
+   * Opens values sealed at rest (the field cipher, api/src/crypto/fields.ts), e.g. channel secrets;
+   * `refresh` re-reads the data keys when one does not open. Absent: only values stored in clear.
+   */
+  secrets?: JobSecrets | undefined;
+}
+
+export interface JobSecrets {
+  cipher: SecretCipher;
+  refresh?: (() => Promise<void>) | undefined;
 }
 
 export interface RunningJob {

@@ -14,7 +14,7 @@
 import pg from "pg";
 import type { Logger } from "pino";
 import type { Db } from "../api/src/db/pool";
-import { type LeaderJob, type RunningJob, startLeaderJobs } from "./jobs";
+import { type JobSecrets, type LeaderJob, type RunningJob, startLeaderJobs } from "./jobs";
 import { type Scheduler, type SchedulerOptions, startScheduler } from "./scheduler";
 
 export const LEADER_LOCK = "tianshu.monitors.leader";
@@ -132,10 +132,12 @@ export function startMonitoring(
     pollMs?: number;
     /** The cluster-wide jobs run beside the prober (default: LEADER_JOBS of jobs.ts). */
     jobs?: LeaderJob[];
+    /** What the jobs open sealed values with (notification channel secrets). */
+    secrets?: JobSecrets;
   } & Omit<SchedulerOptions, "db" | "logger" | "canWrite">,
 ): Monitoring {
-  const { connectionString, pollMs, jobs, ...schedulerOpts } = opts;
-  const jobContext = (isLeader: () => boolean) => ({ db: opts.db, logger: opts.logger, isLeader });
+  const { connectionString, pollMs, jobs, secrets, ...schedulerOpts } = opts;
+  const jobContext = (isLeader: () => boolean) => ({ db: opts.db, logger: opts.logger, isLeader, secrets });
   if (!connectionString) {
     const scheduler = startScheduler(schedulerOpts);
     const running = startLeaderJobs(

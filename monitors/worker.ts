@@ -34,19 +34,22 @@ async function main(): Promise<void> {
     { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 4, migrate: true },
     logger,
   );
-  // Credentials in definitions are sealed at rest: the prober opens them with the API's keys.
+  // Credentials in definitions and channel secrets are sealed at rest: opened with the API's keys.
   const profile = cryptoProfile(config.cryptoProfile);
   const { kek, dataKeys } = await loadDataKeysWithCandidates({
     db: database.db,
     profile,
     candidates: kekCandidates({ kek: config.kek, dataDir: config.dataDir, production: config.env === "production" }),
   });
+  const fields = createFieldCipher(kek, profile, dataKeys);
   const monitoring = startMonitoring({
     db: database.db,
     logger,
     connectionString: config.databaseUrl ?? null,
     pollMs: poll,
-    openDefinition: definitionOpener(createFieldCipher(kek, profile, dataKeys), () => dataKeys.refresh(), logger),
+    openDefinition: definitionOpener(fields, () => dataKeys.refresh(), logger),
+    // Notification channel secrets are sealed too: the delivery job opens them.
+    secrets: { cipher: fields, refresh: () => dataKeys.refresh() },
   });
   logger.info({ database: database.location }, "monitors: worker started");
   let stopping = false;

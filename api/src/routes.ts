@@ -51,5 +51,5 @@ export function registerDomainRoutes(routes: RouteTable, deps: AppDeps): void {
   registerPushRoutes(routes, deps.db);
   registerMonitorRegistryRoutes(routes, deps.db);
   registerSlaRoutes(routes, deps.db);
-  registerNotificationRoutes(routes, deps.db);
+  registerNotificationRoutes(routes, services.notifications);
 }

@@ -19,6 +19,7 @@ import { holdInstancePresence, type Presence } from "./db/presence";
 import { startMonitoring } from "../../monitors/leader";
 import { startRotationWorker } from "./keys/rotation-worker";
 import { sealClearMonitorSecrets } from "./monitors/sealed-table";
+import { sealClearChannelSecrets } from "./notifications/secrets";
 import { definitionOpener } from "./monitors/secrets";
 import { createServices } from "./services";
 import { scheduleErasure } from "./users/erasure";
@@ -78,6 +79,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // Monitor credentials stored before encryption at rest are sealed now (monitors/sealed-table.ts).
     const sealedNow = await sealClearMonitorSecrets(database.db, services.fields);
     if (sealedNow > 0) logger.info({ monitors: sealedNow }, "monitors: credentials sealed at rest");
+    // Likewise the secrets of notification channels (notifications/secrets.ts).
+    const channelsSealed = await sealClearChannelSecrets(database.db, services.fields);
+    if (channelsSealed > 0) logger.info({ channels: channelsSealed }, "notifications: channel secrets sealed at rest");
     const tianshu = createApp({
       config,
       logger,
@@ -123,6 +127,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           logger,
           connectionString: config.databaseUrl ?? null,
           openDefinition: definitionOpener(services.fields, () => dataKeys.refresh(), logger),
+          secrets: { cipher: services.fields, refresh: () => dataKeys.refresh() },
         })
       : null;
     services.monitors.onChange(() => void monitoring?.scheduler()?.reload());

@@ -15,6 +15,7 @@ import { cryptoProfile } from "./crypto/profile";
 import type { Bus } from "./db/bus";
 import { createKeyRotationService, DATA_KEYS_CHANNEL, type KeyRotationService } from "./keys/rotation";
 import { createMonitorService, type MonitorService } from "./monitors/service";
+import { createNotificationService, type NotificationService } from "./notifications/service";
 import type { Db } from "./db/pool";
 import { createSettingsService, type SettingsService } from "./settings/service";
 import { createGrantService, type GrantService } from "./grants/service";
@@ -51,6 +52,8 @@ export interface Services {
   words: WordServices;
   /** Monitors: definitions, pause, test now, SLA (api/src/monitors/; the prober is monitors/). */
   monitors: MonitorService;
+  /** Notification channels (secrets sealed at rest), the delivery log, the message centre. */
+  notifications: NotificationService;
 }
 
 export interface ServiceDeps {
@@ -134,6 +137,7 @@ export function createServices(deps: ServiceDeps): Services {
     watermarks,
     words: createWordServices({ db, bus: authzDomain.bus, logger: deps.logger }),
     monitors: createMonitorService(db, fields),
+    notifications: createNotificationService(db, fields),
   };
 }
 

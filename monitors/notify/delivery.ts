@@ -14,7 +14,8 @@ import { type Selectable, sql } from "kysely";
 import type { Logger } from "pino";
 import type { Db, DbOrTx } from "../../api/src/db/pool";
 import type { NotificationDeliveriesTable } from "../../api/src/db/schema";
-import type { LeaderJob, LeaderJobContext, RunningJob } from "../jobs";
+import { openChannelConfig, SECRET_DOES_NOT_OPEN } from "../../api/src/notifications/secrets";
+import type { JobSecrets, LeaderJob, LeaderJobContext, RunningJob } from "../jobs";
 import { type ChannelConfig, type ConsoleSettings, sendOver } from "./channels";
 import type { OutgoingMessage } from "./render";
 import { type Delivery, retryDelay } from "./webhook";
@@ -32,6 +33,8 @@ export interface DeliveryDeps {
   db: Db;
   logger: Logger;
   isLeader: () => boolean;
+  /** Opens the channels' sealed secrets (api/src/notifications/secrets.ts); without it only clear ones. */
+  secrets?: JobSecrets | undefined;
   /** Delay before the retry after `attempt` attempts (default retryDelay: 1 s doubling to 10 min, jittered). */
   retryDelayMs?: (attempt: number) => number;
   timeoutMs?: number;
@@ -165,7 +168,22 @@ async function deliverOne(deps: DeliveryDeps, row: Row): Promise<void> {
       await recordOutcome(deps.db, row, { ok: false, status: null, error, retryable: false, ms: 0 }, 0);
     return;
   }
-  const config = { type: channel.type, config: channel.config } as unknown as ChannelConfig;
+  let opened: Record<string, unknown>;
+  try {
+    opened = openChannelConfig(channel.config, row.channel_id as string, deps.secrets?.cipher);
+  } catch (err) {
+    // Perhaps sealed under a data key this process has not loaded yet (a rotation started
+    // elsewhere): the keys are re-read and the delivery tried again. The channel id and error only.
+    deps.logger.warn(
+      { delivery: row.id, channel: row.channel_id, err: (err as Error).message },
+      "notifications: a channel secret does not open",
+    );
+    void deps.secrets?.refresh?.().catch(() => {});
+    const failed: Delivery = { ok: false, status: null, error: SECRET_DOES_NOT_OPEN, retryable: true, ms: 0 };
+    if (deps.isLeader()) await recordOutcome(deps.db, row, failed, retryMs);
+    return;
+  }
+  const config = { type: channel.type, config: opened } as unknown as ChannelConfig;
   if (config.type === "console") {
     if (!deps.isLeader()) return;
     await deps.db
@@ -257,7 +275,7 @@ export function startDeliveryJob(ctx: LeaderJobContext, opts: { pollMs?: number 
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> = Promise.resolve();
-  const deps: DeliveryDeps = { db: ctx.db, logger: ctx.logger, isLeader: ctx.isLeader };
+  const deps: DeliveryDeps = { db: ctx.db, logger: ctx.logger, isLeader: ctx.isLeader, secrets: ctx.secrets };
   let prunedAt = 0;
   const prune = async () => {
     if (Date.now() - prunedAt < PRUNE_EVERY_MS || !ctx.isLeader()) return;

@@ -772,7 +772,10 @@ export interface NotificationChannelsTable {
   tenant_id: string;
   name: string;
   type: NotificationChannelType;
-  /** The validated channel settings, secrets included (masked by the API); a JSON string on insert. */
+  /**
+   * The validated channel settings; secrets masked in place and sealed under the key `sealed`
+   * (api/src/notifications/secrets.ts); a JSON string on insert.
+   */
   config: ColumnType<Record<string, unknown>, string, string>;
   enabled: Generated<boolean>;
   description: Generated<string>;

@@ -8,7 +8,8 @@ import type { Db } from "../db/pool";
 import type { Database } from "../db/schema";
 import { Conflict, NotFound } from "../http/errors";
 import type { RequestContext } from "../http/context";
-import { monitorsNeedWork, resealMonitors } from "../monitors/sealed-table";
+import { monitorsNeedWork, resealMonitors, resealSealedMap, sealedMapNeedsWork } from "../monitors/sealed-table";
+import { CHANNELS_SEALED } from "../notifications/secrets";
 import { createDataKeyService, type DataKeyService } from "./destroy";
 
 /**
@@ -46,11 +47,13 @@ type Tx = Transaction<Database>;
 
 /** One table holding sealed values, and how to find, open and re-seal them. */
 export interface SealedTable {
-  name: "users" | "mfa_factors" | "monitors";
+  name: "users" | "mfa_factors" | "monitors" | "notification_channels";
   /** Rows with a sealed value not yet under data key `version`. */
   needsWork(
     version: number,
-  ): (eb: ExpressionBuilder<Database, "users" | "mfa_factors" | "monitors">) => Expression<SqlBool>;
+  ): (
+    eb: ExpressionBuilder<Database, "users" | "mfa_factors" | "monitors" | "notification_channels">,
+  ) => Expression<SqlBool>;
   reseal(tx: Tx, fields: FieldCipher, ids: string[]): Promise<number>;
 }
 
@@ -110,8 +113,15 @@ const mfaTable: SealedTable = {
 /** Credentials in monitor definitions (monitors/sealed-table.ts). */
 const monitorsTable: SealedTable = { name: "monitors", needsWork: monitorsNeedWork, reseal: resealMonitors };
 
+/** Notification channel secrets (notifications/secrets.ts). */
+const channelsTable: SealedTable = {
+  name: "notification_channels",
+  needsWork: sealedMapNeedsWork(CHANNELS_SEALED),
+  reseal: resealSealedMap(CHANNELS_SEALED),
+};
+
 /** Every sealed column, in the order the worker visits them. A new sealed column is added here. */
-export const SEALED_TABLES: readonly SealedTable[] = [usersTable, mfaTable, monitorsTable];
+export const SEALED_TABLES: readonly SealedTable[] = [usersTable, mfaTable, monitorsTable, channelsTable];
 
 /** How many rows still hold a value not sealed under `version`. */
 export async function remainingRows(db: Db | Tx, version: number): Promise<number> {

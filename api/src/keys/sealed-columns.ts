@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { DbOrTx } from "../db/pool";
-import { countMonitorValues } from "../monitors/sealed-table";
+import { countSealedMapValues, MONITORS_SEALED } from "../monitors/sealed-table";
+import { CHANNELS_SEALED } from "../notifications/secrets";
 
 /**
  * Every column holding values sealed by the field cipher — the columns a key rotation re-encrypts
@@ -9,9 +10,12 @@ import { countMonitorValues } from "../monitors/sealed-table";
  * (v1./v2. values, keyed from the KEK itself: a KEK re-wrap waits until a rotation has moved them).
  */
 interface SealedColumn {
-  table: "users" | "mfa_factors" | "monitors";
-  /** "definition": the values of its map "sealed" (monitor credentials, monitors/sealed-table.ts). */
-  column: "phone_enc" | "email_enc" | "secret" | "definition";
+  table: "users" | "mfa_factors" | "monitors" | "notification_channels";
+  /**
+   * "definition", "config": the values of their map "sealed" (monitor credentials, channel
+   * secrets; monitors/sealed-table.ts).
+   */
+  column: "phone_enc" | "email_enc" | "secret" | "definition" | "config";
   /** Only rows where this column has this value hold a sealed value (an SM2 factor's "secret" is a public key). */
   only?: { column: "kind"; value: string };
 }
@@ -21,15 +25,20 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: "users", column: "email_enc" },
   { table: "mfa_factors", column: "secret", only: { column: "kind", value: "totp" } },
   { table: "monitors", column: "definition" },
+  { table: "notification_channels", column: "config" },
 ];
+
+/** The JSON columns whose map "sealed" holds the values. */
+const SEALED_MAPS = { "monitors.definition": MONITORS_SEALED, "notification_channels.config": CHANNELS_SEALED };
 
 /** Number of sealed values whose text matches the LIKE `pattern` (or, with `not`, does not). */
 async function countSealed(db: DbOrTx, pattern: string, not: boolean): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const c of SEALED_COLUMNS) {
-    if (c.table === "monitors") {
-      const n = await countMonitorValues(db, pattern, not);
-      if (n > 0) counts["monitors.definition"] = n;
+    const name = `${c.table}.${c.column}`;
+    if (name in SEALED_MAPS) {
+      const n = await countSealedMapValues(db, SEALED_MAPS[name as keyof typeof SEALED_MAPS], pattern, not);
+      if (n > 0) counts[name] = n;
       continue;
     }
     let q = db

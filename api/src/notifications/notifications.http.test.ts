@@ -6,6 +6,7 @@ import { deliverDue } from "../../../monitors/notify/delivery";
 import { enqueueNotification } from "../../../monitors/notify/outbox";
 import { closedPort, readMime, receiver, smtpServer } from "../../../monitors/notify/testing";
 import { auditCount, startTestApp, type TestApp } from "../../../test/support/app";
+import { openChannelConfig } from "./secrets";
 
 const SECRET = "webhook-secret-0123456789";
 const SMTP_PASSWORD = "smtp-secret-pass-987";
@@ -24,8 +25,16 @@ after(async () => {
 });
 
 type Agent = Awaited<ReturnType<TestApp["signIn"]>>;
+// As the leader runs it (server.ts): the channels' secrets are sealed at rest and opened with the field cipher.
 const deliver = () =>
-  deliverDue({ db: app.database.db, logger, isLeader: () => true, retryDelayMs: () => 0, timeoutMs: 2_000 });
+  deliverDue({
+    db: app.database.db,
+    logger,
+    isLeader: () => true,
+    retryDelayMs: () => 0,
+    timeoutMs: 2_000,
+    secrets: { cipher: app.services.fields },
+  });
 const userIdOf = async (username: string) =>
   (await app.database.db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirstOrThrow())
     .id;
@@ -154,7 +163,10 @@ describe("notification channels API", () => {
       .select("config")
       .where("id", "=", webhookId)
       .executeTakeFirstOrThrow();
-    assert.equal(stored.config.secret, SECRET, "the stored secret is kept");
+    // Stored sealed (secrets.ts): MASK in place, the value bound to this channel; it opens to the same secret.
+    assert.equal(stored.config.secret, "******");
+    assert.ok(!JSON.stringify(stored.config).includes(SECRET));
+    assert.equal(openChannelConfig(stored.config, webhookId, app.services.fields).secret, SECRET, "the secret is kept");
     const details = await auditDetails("notification-channel.update");
     assert.ok(details.includes("config.url") && !details.includes(SECRET));
   });

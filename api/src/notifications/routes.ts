@@ -1,4 +1,3 @@
-import type { Db } from "../db/pool";
 import { ifMatchVersion, setEtag } from "../http/concurrency";
 import { pageOf, setTotal, TOTAL_COUNT_HEADER } from "../http/list";
 import type { RouteTable } from "../http/route";
@@ -15,7 +14,7 @@ import {
   TestOutcomeSchema,
   UnreadCountSchema,
 } from "./schemas";
-import { createNotificationService, type NotificationService } from "./service";
+import type { NotificationService } from "./service";
 
 const can = (action: "read" | "create" | "update" | "delete") =>
   ({ ability: { action, subject: "NotificationChannel" } }) as const;
@@ -26,11 +25,7 @@ const total = { [TOTAL_COUNT_HEADER]: "Total" };
  * Notification channels and the delivery log (NotificationChannel subject: the system admin), and
  * the message centre (any signed-in account, its own messages only). docs/monitors.md, "Notifications".
  */
-export function registerNotificationRoutes(
-  routes: RouteTable,
-  db: Db,
-  service: NotificationService = createNotificationService(db),
-): void {
+export function registerNotificationRoutes(routes: RouteTable, service: NotificationService): void {
   const tags = ["notifications"];
 
   routes.add({

@@ -14,7 +14,9 @@ import type { RequestContext } from "../http/context";
 import { assertVersion } from "../http/concurrency";
 import { Conflict, Invalid, NotFound, Unauthorized } from "../http/errors";
 import type { Page } from "../http/list";
+import type { SecretCipher } from "../monitors/secrets";
 import { type CHANNEL_SORTABLE, type ChannelInput, type DELIVERY_STATES, MASK } from "./schemas";
+import { openChannelConfig, SECRET_DOES_NOT_OPEN, sealChannelConfig, withoutSealed } from "./secrets";
 
 type ChannelRow = Selectable<NotificationChannelsTable>;
 type DeliveryRow = Selectable<NotificationDeliveriesTable>;
@@ -56,14 +58,17 @@ const principalOf = (ctx: RequestContext) => {
 };
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** The config as the API shows it: secrets masked (present ones only). */
+/** The config as the API shows it: secrets masked (present ones only), the sealed values (secrets.ts) left out. */
 export function maskConfig(type: ChannelRow["type"], config: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...config };
+  const out = withoutSealed(config);
   for (const field of SECRET_FIELDS[type]) if (typeof out[field] === "string") out[field] = MASK;
   return out;
 }
 
-/** Where the input carries MASK for a secret, the stored one (same type only); MASK with none stored is refused. */
+/**
+ * Where the input carries MASK for a secret, the stored one (same type only; `stored` with its
+ * secrets opened); MASK with none stored is refused.
+ */
 function unmaskConfig(input: ChannelInput, stored: ChannelRow | null): Record<string, unknown> {
   const out: Record<string, unknown> = { ...input.config };
   for (const field of SECRET_FIELDS[input.type]) {
@@ -163,7 +168,8 @@ function messageView(row: MessageRow & { read_at: Date | null }) {
 const CHANNEL_SORT = { name: "name", type: "type", createdAt: "created_at", updatedAt: "updated_at" } as const;
 const DELIVERY_SORT = { createdAt: "created_at", lastAttemptAt: "last_attempt_at" } as const;
 
-export function createNotificationService(db: Db) {
+/** `cipher` seals the channels' secrets at rest (secrets.ts; the field cipher in services.ts). */
+export function createNotificationService(db: Db, cipher: SecretCipher) {
   async function load(tx: DbOrTx, tenantId: string, id: string, forUpdate = false): Promise<ChannelRow> {
     let q = tx.selectFrom("notification_channels").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
     if (forUpdate) q = q.forUpdate();
@@ -254,18 +260,21 @@ export function createNotificationService(db: Db) {
     async createChannel(ctx: RequestContext, input: ChannelInput) {
       const p = principalOf(ctx);
       const config = unmaskConfig(input, null);
+      // The id is known before the insert: sealed values are bound to it (secrets.ts channelPlace).
+      const id = randomUUID();
       return nameTaken(() =>
         withTx(db, async (tx) => {
           await checkRecipients(tx, p.tenantId, input);
           const row = await tx
             .insertInto("notification_channels")
             .values({
+              id,
               tenant_id: p.tenantId,
               name: input.name,
               description: input.description,
               type: input.type,
               enabled: input.enabled,
-              config: JSON.stringify(config),
+              config: JSON.stringify(sealChannelConfig(input.type, config, id, cipher)),
               created_by: p.userId,
               updated_by: p.userId,
             })
@@ -288,8 +297,9 @@ export function createNotificationService(db: Db) {
       const p = principalOf(ctx);
       return nameTaken(() =>
         withTx(db, async (tx) => {
-          const before = await load(tx, p.tenantId, id, true);
-          assertVersion("notification channel", before.version, version);
+          const stored = await load(tx, p.tenantId, id, true);
+          assertVersion("notification channel", stored.version, version);
+          const before = { ...stored, config: openChannelConfig(stored.config, id, cipher) };
           const config = unmaskConfig(input, before);
           await checkRecipients(tx, p.tenantId, input);
           const row = await tx
@@ -299,7 +309,7 @@ export function createNotificationService(db: Db) {
               description: input.description,
               type: input.type,
               enabled: input.enabled,
-              config: JSON.stringify(config),
+              config: JSON.stringify(sealChannelConfig(input.type, config, id, cipher)),
               version: eb("version", "+", 1),
               updated_at: new Date(),
               updated_by: p.userId,
@@ -370,11 +380,19 @@ export function createNotificationService(db: Db) {
         delivered_at: null,
         created_at: now,
       };
-      const config = { type: ch.type, config: ch.config } as unknown as ChannelConfig;
+      let opened: Record<string, unknown> | null = null;
+      try {
+        opened = openChannelConfig(ch.config, ch.id, cipher);
+      } catch {
+        // Reported as the outcome; the error names no value.
+      }
+      const config = { type: ch.type, config: opened ?? ch.config } as unknown as ChannelConfig;
       const outcome: Delivery =
-        config.type === "console"
-          ? { ok: true, status: null, error: null, retryable: false, ms: 0 }
-          : await sendOver(config, outgoingOf(row));
+        opened === null
+          ? { ok: false, status: null, error: SECRET_DOES_NOT_OPEN, retryable: false, ms: 0 }
+          : config.type === "console"
+            ? { ok: true, status: null, error: null, retryable: false, ms: 0 }
+            : await sendOver(config, outgoingOf(row));
       await withTx(db, async (tx) => {
         await tx
           .insertInto("notification_deliveries")
