@@ -15,6 +15,7 @@ import { record } from "../api/src/audit/record";
 import { addTimelineEvent, type Contact, storedDeadlineTable } from "./incident-store";
 import { type Breach, breachesOf, type Grade, GRADE_NAMES, nextEscalation } from "./incidents";
 import type { LeaderJob, RunningJob } from "./jobs";
+import { startPeriodic } from "./periodic";
 import { enqueueNotification, type NotificationSeverity } from "./notify/outbox";
 
 /** Incidents handled per round at most (the rest wait for the next round). */
@@ -210,28 +211,7 @@ async function escalate(
 export function incidentDeadlineJob(everyMs = 15_000): LeaderJob {
   return {
     name: "incident-deadlines",
-    start(ctx): RunningJob {
-      let stopped = false;
-      let round: Promise<void> = Promise.resolve();
-      const tick = () => {
-        round = incidentDeadlineRound(ctx.db, Date.now(), ctx.isLeader)
-          .then(() => undefined)
-          .catch((err: Error) => ctx.logger.warn({ err: err.message }, "monitors: incident deadline round failed"));
-        void round.finally(() => {
-          if (stopped) return;
-          timer = setTimeout(tick, everyMs);
-          timer.unref();
-        });
-      };
-      let timer = setTimeout(tick, everyMs);
-      timer.unref();
-      return {
-        async stop() {
-          stopped = true;
-          clearTimeout(timer);
-          await round;
-        },
-      };
-    },
+    start: (ctx): RunningJob =>
+      startPeriodic(ctx, "incident-deadlines", everyMs, () => incidentDeadlineRound(ctx.db, Date.now(), ctx.isLeader)),
   };
 }

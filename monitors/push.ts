@@ -11,6 +11,7 @@
 import { sql } from "kysely";
 import type { Db } from "../api/src/db/pool";
 import type { LeaderJob, RunningJob } from "./jobs";
+import { startPeriodic } from "./periodic";
 import { evaluatePush } from "./probes/push";
 import { writeResults } from "./store";
 import type { RawResult } from "./transitions";
@@ -104,28 +105,7 @@ export async function judgeSilentPushMonitors(
 export function pushSilenceJob(everyMs = 5_000): LeaderJob {
   return {
     name: "push-silence",
-    start(ctx): RunningJob {
-      let stopped = false;
-      let round: Promise<void> = Promise.resolve();
-      const tick = () => {
-        round = judgeSilentPushMonitors(ctx.db, Date.now(), ctx.isLeader)
-          .then(() => undefined)
-          .catch((err: Error) => ctx.logger.warn({ err: err.message }, "monitors: push silence round failed"));
-        void round.finally(() => {
-          if (stopped) return;
-          timer = setTimeout(tick, everyMs);
-          timer.unref();
-        });
-      };
-      let timer = setTimeout(tick, everyMs);
-      timer.unref();
-      return {
-        async stop() {
-          stopped = true;
-          clearTimeout(timer);
-          await round;
-        },
-      };
-    },
+    start: (ctx): RunningJob =>
+      startPeriodic(ctx, "push-silence", everyMs, () => judgeSilentPushMonitors(ctx.db, Date.now(), ctx.isLeader)),
   };
 }

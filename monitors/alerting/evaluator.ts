@@ -21,6 +21,7 @@ import { fingerprint, isSilenced, type Labels, rootCause, type Silence } from ".
 import { loadDependencyGraph } from "../dependencies-store";
 import { openIncident } from "../incident-store";
 import type { LeaderJob, LeaderJobContext } from "../jobs";
+import { startPeriodic } from "../periodic";
 import { maintenanceIntervalsFor, monitorsInMaintenance } from "../maintenance-store";
 import { enqueueNotification } from "../notify/outbox";
 import { SlidingWindowCounter } from "../signals";
@@ -796,31 +797,6 @@ export const alertEvaluatorJob: LeaderJob = {
   name: "alerts",
   start(ctx: LeaderJobContext) {
     const evaluator = createAlertEvaluator({ db: ctx.db, logger: ctx.logger, isLeader: ctx.isLeader });
-    let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
-    let current: Promise<void> = Promise.resolve();
-    const tick = () => {
-      current = evaluator
-        .round()
-        .then(
-          () => undefined,
-          (err: Error) => ctx.logger.warn({ err: err.message }, "alerts: evaluation round failed"),
-        )
-        .finally(() => {
-          if (!stopped) {
-            timer = setTimeout(tick, EVALUATION_INTERVAL_MS);
-            timer.unref();
-          }
-        });
-    };
-    timer = setTimeout(tick, EVALUATION_INTERVAL_MS);
-    timer.unref();
-    return {
-      async stop() {
-        stopped = true;
-        clearTimeout(timer);
-        await current;
-      },
-    };
+    return startPeriodic(ctx, "alerts", EVALUATION_INTERVAL_MS, () => evaluator.round());
   },
 };

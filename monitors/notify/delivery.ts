@@ -16,6 +16,7 @@ import type { Db, DbOrTx } from "../../api/src/db/pool";
 import type { NotificationDeliveriesTable } from "../../api/src/db/schema";
 import { openChannelConfig, SECRET_DOES_NOT_OPEN } from "../../api/src/notifications/secrets";
 import type { JobSecrets, LeaderJob, LeaderJobContext, RunningJob } from "../jobs";
+import { startPeriodic } from "../periodic";
 import { type ChannelConfig, type ConsoleSettings, sendOver } from "./channels";
 import type { OutgoingMessage } from "./render";
 import { type Delivery, retryDelay } from "./webhook";
@@ -272,9 +273,6 @@ export async function pruneNotifications(
 /** Starts polling; a round that claimed a full batch is followed at once by the next. */
 export function startDeliveryJob(ctx: LeaderJobContext, opts: { pollMs?: number } = {}): RunningJob {
   const pollMs = opts.pollMs ?? DELIVERY_POLL_MS;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> = Promise.resolve();
   const deps: DeliveryDeps = { db: ctx.db, logger: ctx.logger, isLeader: ctx.isLeader, secrets: ctx.secrets };
   let prunedAt = 0;
   const prune = async () => {
@@ -288,28 +286,11 @@ export function startDeliveryJob(ctx: LeaderJobContext, opts: { pollMs?: number 
       ctx.logger.warn({ err: (err as Error).message }, "notifications: pruning the delivery log failed");
     }
   };
-  const loop = () => {
-    inFlight = prune()
-      .then(() => deliverDue(deps))
-      .catch((err: Error) => {
-        ctx.logger.warn({ err: err.message }, "notifications: delivery round failed");
-        return 0;
-      })
-      .then((n) => {
-        if (stopped) return;
-        timer = setTimeout(loop, n >= DELIVERY_BATCH ? 0 : pollMs);
-        timer.unref();
-      });
-  };
-  timer = setTimeout(loop, pollMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await inFlight;
-    },
-  };
+  // A round that sent a full batch is followed at once: more is due.
+  return startPeriodic(ctx, "notification-delivery", pollMs, async () => {
+    await prune();
+    return (await deliverDue(deps)) >= DELIVERY_BATCH;
+  });
 }
 
 export const deliveryJob: LeaderJob = { name: "notification-delivery", start: (ctx) => startDeliveryJob(ctx) };
