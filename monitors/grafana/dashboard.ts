@@ -112,7 +112,11 @@ export function leadershipDashboard(): Record<string, unknown> {
         "SLA 趋势与目标 SLA against target (daily)",
         { x: 0, y: 6, w: 16, h: 9 },
         [
-          { refId: "A", expr: `max by (app) (${METRICS.availability}{window="1d", app=~"$app"})`, legendFormat: "{{app}}" },
+          {
+            refId: "A",
+            expr: `max by (app) (${METRICS.availability}{window="1d", app=~"$app"})`,
+            legendFormat: "{{app}}",
+          },
           { refId: "B", expr: `min(${METRICS.target}{app=~"$app"})`, legendFormat: "目标 target" },
         ],
         { fieldConfig: percent(4) },
