@@ -129,12 +129,12 @@ test(
       await page.goto(`${harness.server.baseUrl}/system/users`);
       await page.getByTestId("user-table").waitFor();
       await page.getByText("New user").waitFor();
-      assert.ok((await userRows(page)).includes(NEW_USER.username));
+      // Waits for the row: reading the rows at once could run before the list's first fetch began
+      // (no spinner yet) and see an empty table.
+      const row = page.locator(`[data-testid="user-row"][data-username="${NEW_USER.username}"]`);
+      await row.waitFor();
       await page.screenshot({ path: shot("users.en"), fullPage: true });
-      await page
-        .locator(`[data-testid="user-row"][data-username="${NEW_USER.username}"]`)
-        .getByTestId("user-link")
-        .click();
+      await row.getByTestId("user-link").click();
       await page.getByTestId("user-title").waitFor();
       await page.screenshot({ path: shot("user.en"), fullPage: true });
     });
