@@ -10,6 +10,7 @@ import { Conflict, Invalid, NotFound, Unauthorized } from "../http/errors";
 import type { Page } from "../http/list";
 import type { Selectable } from "kysely";
 import type { ALERT_SORTABLE, AlertRuleBody, RULE_SORTABLE, SILENCE_SORTABLE, SilenceBody } from "./schemas";
+import { likeContains } from "../db/like";
 
 /**
  * Warning rules, alerts (acknowledge, resolve by hand) and silences (docs/monitors.md, "Alerts"); the
@@ -136,7 +137,6 @@ const alertNotFound = () => new NotFound("ALERT_NOT_FOUND", "No such alert.", "�
 const silenceNotFound = () => new NotFound("SILENCE_NOT_FOUND", "No such silence.", "静默规则不存在。");
 const isUniqueViolation = (err: unknown) =>
   typeof err === "object" && err !== null && (err as { code?: unknown }).code === "23505";
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const RULE_SORT = {
   name: "name",
@@ -247,7 +247,7 @@ export function createAlertService(db: Db): AlertService {
     async listRules(ctx, f, page) {
       const p = principalOf(ctx);
       let q = db.selectFrom("alert_rules").where("tenant_id", "=", p.tenantId);
-      if (f.q) q = q.where("name", "ilike", `%${escapeLike(f.q)}%`);
+      if (f.q) q = q.where("name", "ilike", likeContains(f.q));
       if (f.category) q = q.where("category", "=", f.category);
       if (f.severity) q = q.where("severity", "=", f.severity);
       if (f.enabled) q = q.where("enabled", "=", f.enabled === "true");

@@ -4,6 +4,7 @@ import type { DbOrTx } from "../db/pool";
 import type { AclGuard, AclIntegrity } from "./integrity";
 import { versionFacts } from "./integrity-rows";
 import type { Page } from "../http/list";
+import { likeContains } from "../db/like";
 
 export interface PolicyRow {
   id: string;
@@ -88,7 +89,7 @@ export async function listPolicies(
     .where("p.tenant_id", "=", tenantId)
     .select((eb) => eb.fn.countAll<string>().as("n"));
   if (filter.q) {
-    const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = likeContains(filter.q);
     base = base.where("p.name", "ilike", like);
     count = count.where("p.name", "ilike", like);
   }

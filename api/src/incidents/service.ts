@@ -31,6 +31,7 @@ import { assertVersion } from "../http/concurrency";
 import { Conflict, Invalid, NotFound, Unauthorized } from "../http/errors";
 import type { Page } from "../http/list";
 import type { INCIDENT_SORTABLE } from "./schemas";
+import { likeContains } from "../db/like";
 
 type Row = Selectable<IncidentsTable>;
 
@@ -346,7 +347,7 @@ export function createIncidentService(db: Db): IncidentService {
       const p = principalOf(ctx);
       let q = db.selectFrom("incidents").where("tenant_id", "=", p.tenantId);
       if (f.q) {
-        const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const like = likeContains(f.q);
         q = q.where((eb) => eb.or([eb("title", "ilike", like), eb("number", "ilike", like)]));
       }
       if (f.state) q = q.where("state", "=", f.state);

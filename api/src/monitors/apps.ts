@@ -8,6 +8,7 @@ import { assertVersion } from "../http/concurrency";
 import { Conflict, Invalid, NotFound, Unauthorized } from "../http/errors";
 import type { Page } from "../http/list";
 import type { APP_SORTABLE } from "./registry-schemas";
+import { likeContains } from "../db/like";
 
 /**
  * The apps and platform services monitors watch (migration 0018, docs/monitors.md "Apps and
@@ -161,7 +162,7 @@ export function createAppService(db: Db) {
     async list(ctx: RequestContext, f: AppFilter, page: Page<(typeof APP_SORTABLE)[number]>) {
       const p = principalOf(ctx);
       let q = selectApps(db, p.tenantId);
-      if (f.q) q = q.where("a.name", "ilike", `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      if (f.q) q = q.where("a.name", "ilike", likeContains(f.q));
       if (f.kind) q = q.where("a.kind", "=", f.kind);
       if (f.group) q = q.where("a.group_name", "=", f.group);
       const total = await q

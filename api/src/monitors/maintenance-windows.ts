@@ -11,6 +11,7 @@ import type { FieldError } from "../http/errors";
 import type { Page } from "../http/list";
 import { principalOf } from "./apps";
 import { MAX_OCCURRENCE_DAYS, MAX_OCCURRENCES, type MAINTENANCE_SORTABLE } from "./registry-schemas";
+import { likeContains } from "../db/like";
 
 /**
  * Stored maintenance windows (migration 0018, docs/monitors.md "Maintenance windows"): their
@@ -184,7 +185,7 @@ export function createMaintenanceService(db: Db) {
     async list(ctx: RequestContext, f: MaintenanceFilter, page: Page<(typeof MAINTENANCE_SORTABLE)[number]>) {
       const p = principalOf(ctx);
       let q = selectWindows(db, p.tenantId);
-      if (f.q) q = q.where("name", "ilike", `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      if (f.q) q = q.where("name", "ilike", likeContains(f.q));
       if (f.monitorId) q = q.where(sql<boolean>`${f.monitorId}::uuid = ANY(monitor_ids)`);
       if (f.appId) q = q.where(sql<boolean>`${f.appId}::uuid = ANY(app_ids)`);
       if (f.enabled) q = q.where("enabled", "=", f.enabled === "true");

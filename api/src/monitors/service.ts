@@ -24,6 +24,7 @@ import {
   unmaskDefinition,
 } from "./secrets";
 import { type MonitorStatusView, type MonitorView, type Row, selectMonitors, viewOf } from "./views";
+import { likeContains } from "../db/like";
 
 export interface MonitorFilter {
   q?: string | undefined;
@@ -110,7 +111,7 @@ export function createMonitorService(db: Db, cipher: SecretCipher): MonitorServi
     async list(ctx, f, page) {
       const p = principalOf(ctx);
       let q = selectMonitors(db, p.tenantId);
-      if (f.q) q = q.where("m.name", "ilike", `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      if (f.q) q = q.where("m.name", "ilike", likeContains(f.q));
       if (f.type) q = q.where("m.type", "=", f.type);
       if (f.paused) q = q.where("m.paused", "=", f.paused === "true");
       if (f.tag) q = q.where(sql<boolean>`m.definition -> 'tags' ? ${f.tag}`);

@@ -17,6 +17,7 @@ import type { Page } from "../http/list";
 import type { SecretCipher } from "../monitors/secrets";
 import { type CHANNEL_SORTABLE, type ChannelInput, type DELIVERY_STATES, MASK } from "./schemas";
 import { openChannelConfig, SECRET_DOES_NOT_OPEN, sealChannelConfig, withoutSealed } from "./secrets";
+import { likeContains } from "../db/like";
 
 type ChannelRow = Selectable<NotificationChannelsTable>;
 type DeliveryRow = Selectable<NotificationDeliveriesTable>;
@@ -56,7 +57,6 @@ const principalOf = (ctx: RequestContext) => {
   if (!ctx.principal) throw new Unauthorized("UNAUTHENTICATED", "Sign in first.", "请先登录。");
   return ctx.principal;
 };
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The config as the API shows it: secrets masked (present ones only), the sealed values (secrets.ts) left out. */
 export function maskConfig(type: ChannelRow["type"], config: Record<string, unknown>): Record<string, unknown> {
@@ -239,7 +239,7 @@ export function createNotificationService(db: Db, cipher: SecretCipher) {
     ) {
       const p = principalOf(ctx);
       let q = db.selectFrom("notification_channels").where("tenant_id", "=", p.tenantId);
-      if (f.q) q = q.where("name", "ilike", `%${escapeLike(f.q)}%`);
+      if (f.q) q = q.where("name", "ilike", likeContains(f.q));
       if (f.type) q = q.where("type", "=", f.type);
       if (f.enabled) q = q.where("enabled", "=", f.enabled === "true");
       const total = await q.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();

@@ -2,7 +2,7 @@ import { type RawBuilder, type SqlBool, sql } from "kysely";
 import type { DbOrTx } from "../db/pool";
 import type { Page } from "../http/list";
 import type { DepartmentDto } from "./department-schemas";
-import { containsPattern } from "./pinyin";
+import { likeContains } from "../db/like";
 
 /** A department row as the services use it (no counts). */
 export interface DepartmentRow {
@@ -128,8 +128,8 @@ export async function listDepartments(
   else if (f.parentId) base = base.where("d.parent_id", "=", f.parentId);
   if (f.status) base = base.where("d.status", "=", f.status);
   if (f.q) {
-    const name = containsPattern(f.q);
-    const keys = containsPattern(f.q.toLowerCase().replace(/\s+/g, ""));
+    const name = likeContains(f.q);
+    const keys = likeContains(f.q.toLowerCase().replace(/\s+/g, ""));
     base = base.where(
       sql<SqlBool>`(d.name ILIKE ${name} OR d.name_pinyin LIKE ${keys} OR d.name_initials LIKE ${keys} OR lower(d.code) = ${f.q.toLowerCase()})`,
     );

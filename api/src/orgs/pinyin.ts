@@ -11,8 +11,3 @@ export function nameSearchKeys(name: string): { pinyin: string; initials: string
   const squash = (parts: string[]) => parts.join("").replace(/\s+/g, "").toLowerCase();
   return { pinyin: squash(full), initials: squash(first) };
 }
-
-/** A LIKE pattern matching `q` anywhere, with LIKE's wildcards in `q` taken literally. */
-export function containsPattern(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}

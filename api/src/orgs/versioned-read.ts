@@ -5,7 +5,7 @@ import type { DbOrTx } from "../db/pool";
 import type { AppError } from "../http/errors";
 import type { Page } from "../http/list";
 import type { Caller } from "./access";
-import { containsPattern } from "./pinyin";
+import { likeContains } from "../db/like";
 
 /**
  * The reading side of the versioned org entities with a code and a name (tenants, dimensions,
@@ -64,7 +64,7 @@ export async function listRows<Row, Sort extends string>(
   const text = filter.q;
   if (text) {
     base = base.where((eb) =>
-      eb.or([eb("name", "ilike", containsPattern(text)), eb("code", "ilike", containsPattern(text))]),
+      eb.or([eb("name", "ilike", likeContains(text)), eb("code", "ilike", likeContains(text))]),
     );
   }
   if (filter.where) base = base.where(filter.where);

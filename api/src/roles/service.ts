@@ -9,6 +9,7 @@ import type { RequestContext } from "../http/context";
 import { AppError, Conflict, Forbidden, NotFound } from "../http/errors";
 import type { Page } from "../http/list";
 import type { VIEWER_SORTABLE, ViewerDto } from "./schemas";
+import { likeContains } from "../db/like";
 
 /**
  * The leadership role `viewer` (领导: reads SLA figures and incidents, changes nothing). Assigning
@@ -56,7 +57,7 @@ function viewersQuery(db: DbOrTx, tenantId: string, q: string | undefined) {
     .where("r.role", "=", "viewer")
     .where("u.status", "<>", "deleted");
   if (q) {
-    const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = likeContains(q);
     query = query.where((eb) => eb.or([eb("u.username", "ilike", like), eb("u.display_name", "ilike", like)]));
   }
   return query;

@@ -58,11 +58,6 @@ export function pinyinQuery(q: string): string {
   return q.toLowerCase().replace(/\s+/g, "");
 }
 
-/** Escapes LIKE wildcards so a user's `%` or `_` matches literally. */
-export function likePrefix(q: string): string {
-  return `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 export interface PersonalInput {
   phone?: string | null | undefined;
   email?: string | null | undefined;

@@ -4,6 +4,7 @@ import type { DbOrTx } from "../db/pool";
 import type { UsersTable } from "../db/schema";
 import type { Page } from "../http/list";
 import type { UserSort } from "./schemas";
+import { likePrefix } from "../db/like";
 
 /** SQL only: no rules, no audit, no transactions (the service opens them and passes `tx`). */
 
@@ -138,8 +139,6 @@ export interface UserListFilter {
   status?: "active" | "disabled" | "deleted" | undefined;
 }
 
-const prefix = (q: string) => `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
 /** The WHERE of a user search; every condition has an index (see migrations/0005_people.sql). */
 export function userSearchWhere(f: UserListFilter): RawBuilder<SqlBool> {
   const parts: RawBuilder<unknown>[] = [sql`u.tenant_id = ${f.tenantId}`, f.allowed];
@@ -147,12 +146,15 @@ export function userSearchWhere(f: UserListFilter): RawBuilder<SqlBool> {
   parts.push(f.status ? sql`u.status = ${f.status}` : sql`u.status <> 'deleted'`);
   if (f.q !== undefined) {
     const alternatives = [
-      sql`lower(u.username) LIKE ${prefix(f.q.toLowerCase())}`,
-      sql`u.display_name LIKE ${prefix(f.q)}`,
+      sql`lower(u.username) LIKE ${likePrefix(f.q.toLowerCase())}`,
+      sql`u.display_name LIKE ${likePrefix(f.q)}`,
       sql`u.employee_no = ${f.q}`,
     ];
     if (f.qPinyin && /^[a-z0-9]+$/.test(f.qPinyin)) {
-      alternatives.push(sql`u.name_pinyin LIKE ${prefix(f.qPinyin)}`, sql`u.name_initials LIKE ${prefix(f.qPinyin)}`);
+      alternatives.push(
+        sql`u.name_pinyin LIKE ${likePrefix(f.qPinyin)}`,
+        sql`u.name_initials LIKE ${likePrefix(f.qPinyin)}`,
+      );
     }
     parts.push(sql`(${sql.join(alternatives, sql` OR `)})`);
   }

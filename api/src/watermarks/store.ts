@@ -4,6 +4,7 @@ import type { WatermarkPoliciesTable } from "../db/schema";
 import type { Page } from "../http/list";
 import type { WatermarkContext } from "./resolve";
 import type { WatermarkStyle } from "./tile";
+import { likeContains } from "../db/like";
 
 /** SQL only: no rules, no audit, no transactions (the service opens them and passes `tx`). */
 
@@ -147,7 +148,7 @@ export async function listPolicies(
   page: Page<keyof typeof SORT_COLUMN>,
 ): Promise<{ rows: WatermarkPolicy[]; total: number }> {
   let base = db.selectFrom("watermark_policies").where("tenant_id", "=", tenantId);
-  if (f.q) base = base.where("name", "ilike", `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (f.q) base = base.where("name", "ilike", likeContains(f.q));
   if (f.enabled !== undefined) base = base.where("enabled", "=", f.enabled);
   // A policy without contexts is shown in every context, so it is listed for each.
   if (f.context) base = base.where(sql<boolean>`(cardinality(contexts) = 0 OR ${f.context} = ANY(contexts))`);

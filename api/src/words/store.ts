@@ -5,6 +5,7 @@ import type { WordAction } from "./engine";
 import { collapseRepeats } from "./engine";
 import { foldString } from "./fold";
 import type { Category } from "./schemas";
+import { likeContains } from "../db/like";
 
 /** SQL of the draft: dictionaries, words and the allow-list (migrations/0015). */
 
@@ -35,8 +36,6 @@ export interface WordRow {
   createdAt: Date;
   updatedAt: Date;
 }
-
-const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 function dictionaryQuery(db: DbOrTx, tenantId: string) {
   return db
@@ -75,7 +74,7 @@ export async function listDictionaries(
   page: Page<"name" | "createdAt" | "updatedAt">,
 ): Promise<{ rows: DictionaryRow[]; total: number }> {
   let q = dictionaryQuery(db, tenantId);
-  if (filter.q) q = q.where("d.name", "ilike", likePattern(filter.q));
+  if (filter.q) q = q.where("d.name", "ilike", likeContains(filter.q));
   if (filter.category) q = q.where("d.category", "=", filter.category);
   if (filter.enabled !== undefined) q = q.where("d.enabled", "=", filter.enabled);
   const column = { name: "d.name", createdAt: "d.created_at", updatedAt: "d.updated_at" } as const;
@@ -142,7 +141,7 @@ export async function listWords(
   page: Page<"word" | "level" | "createdAt" | "updatedAt">,
 ): Promise<{ rows: WordRow[]; total: number }> {
   let q = wordQuery(db, tenantId);
-  if (filter.q) q = q.where("w.word", "ilike", likePattern(filter.q));
+  if (filter.q) q = q.where("w.word", "ilike", likeContains(filter.q));
   if (filter.dictionaryId) q = q.where("w.dictionary_id", "=", filter.dictionaryId);
   if (filter.category) q = q.where("d.category", "=", filter.category);
   if (filter.action) q = q.where("w.action", "=", filter.action);
@@ -241,7 +240,7 @@ export async function listAllowWords(
   page: Page<"word" | "createdAt">,
 ): Promise<{ rows: AllowRow[]; total: number }> {
   let query = db.selectFrom("word_allow_list").where("tenant_id", "=", tenantId);
-  if (q) query = query.where("word", "ilike", likePattern(q));
+  if (q) query = query.where("word", "ilike", likeContains(q));
   const [rows, total] = await Promise.all([
     query
       .select(["id", "word", "note", "created_at"])
