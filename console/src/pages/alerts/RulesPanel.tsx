@@ -1,9 +1,10 @@
-import { DeleteOutlined, EditOutlined, PlusOutlined } from "@ant-design/icons";
+import { PlusOutlined } from "@ant-design/icons";
 import { useTranslate } from "@refinedev/core";
 import { useQuery } from "@tanstack/react-query";
-import { Button, Card, Segmented, Space, Table, Tag, Typography } from "antd";
+import { Button, Card, Segmented, Table, Tag, Typography } from "antd";
 import { type HTMLAttributes, useState } from "react";
 import { ProblemAlert } from "../../components/org/ProblemAlert";
+import { RowEditDelete } from "../../components/RowEditDelete";
 import { useCan } from "../../components/org/useCan";
 import { withTotal } from "../../components/tablePagination";
 import { useConfirmedAction } from "../../components/useConfirmedAction";
@@ -124,35 +125,23 @@ export function RulesPanel() {
             title: translate("incidents.common.actions"),
             key: "ops",
             render: (_, r) => (
-              <Space size={4}>
-                {can("update", "Alert") && (
-                  <Button
-                    size="small"
-                    type="text"
-                    icon={<EditOutlined />}
-                    aria-label={t("edit")}
-                    onClick={() => setEditing(r)}
-                    data-testid="rule-edit"
-                  />
-                )}
-                {can("delete", "Alert") && (
-                  <Button
-                    size="small"
-                    type="text"
-                    danger
-                    icon={<DeleteOutlined />}
-                    aria-label={t("delete")}
-                    onClick={() =>
-                      confirm({
-                        title: t("deleteTitle", { name: r.name }),
-                        danger: true,
-                        run: () => alertApi.removeRule(r),
-                        success: t("deleted"),
-                      })
-                    }
-                  />
-                )}
-              </Space>
+              <RowEditDelete
+                onEdit={can("update", "Alert") ? () => setEditing(r) : undefined}
+                onDelete={
+                  can("delete", "Alert")
+                    ? () =>
+                        confirm({
+                          title: t("deleteTitle", { name: r.name }),
+                          danger: true,
+                          run: () => alertApi.removeRule(r),
+                          success: t("deleted"),
+                        })
+                    : undefined
+                }
+                editLabel={t("edit")}
+                deleteLabel={t("delete")}
+                editTestId="rule-edit"
+              />
             ),
           },
         ]}

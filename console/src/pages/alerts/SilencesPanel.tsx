@@ -1,4 +1,4 @@
-import { DeleteOutlined, EditOutlined, MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
+import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
 import { useTranslate } from "@refinedev/core";
 import { useQuery } from "@tanstack/react-query";
 import { App, Button, Card, DatePicker, Form, Input, Select, Space, Table, Tag, Typography } from "antd";
@@ -6,6 +6,7 @@ import dayjs, { type Dayjs } from "dayjs";
 import { type HTMLAttributes, useState } from "react";
 import { FormDialog } from "../../components/FormDialog";
 import { ProblemAlert } from "../../components/org/ProblemAlert";
+import { RowEditDelete } from "../../components/RowEditDelete";
 import { useCan } from "../../components/org/useCan";
 import { withTotal } from "../../components/tablePagination";
 import { useConfirmedAction } from "../../components/useConfirmedAction";
@@ -105,34 +106,22 @@ export function SilencesPanel() {
             title: translate("incidents.common.actions"),
             key: "ops",
             render: (_, s) => (
-              <Space size={4}>
-                {can("update", "Alert") && (
-                  <Button
-                    size="small"
-                    type="text"
-                    icon={<EditOutlined />}
-                    aria-label={t("edit")}
-                    onClick={() => setEditing(s)}
-                  />
-                )}
-                {can("delete", "Alert") && (
-                  <Button
-                    size="small"
-                    type="text"
-                    danger
-                    icon={<DeleteOutlined />}
-                    aria-label={t("delete")}
-                    onClick={() =>
-                      confirm({
-                        title: t("deleteTitle"),
-                        danger: true,
-                        run: () => alertApi.removeSilence(s),
-                        success: t("deleted"),
-                      })
-                    }
-                  />
-                )}
-              </Space>
+              <RowEditDelete
+                onEdit={can("update", "Alert") ? () => setEditing(s) : undefined}
+                onDelete={
+                  can("delete", "Alert")
+                    ? () =>
+                        confirm({
+                          title: t("deleteTitle"),
+                          danger: true,
+                          run: () => alertApi.removeSilence(s),
+                          success: t("deleted"),
+                        })
+                    : undefined
+                }
+                editLabel={t("edit")}
+                deleteLabel={t("delete")}
+              />
             ),
           },
         ]}

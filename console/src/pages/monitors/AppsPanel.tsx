@@ -1,10 +1,11 @@
-import { DeleteOutlined, EditOutlined, PlusOutlined } from "@ant-design/icons";
+import { PlusOutlined } from "@ant-design/icons";
 import { useTranslate } from "@refinedev/core";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Card, Col, Form, Input, InputNumber, Radio, Row, Select, Space, Table, Tag } from "antd";
+import { App, Button, Card, Col, Form, Input, InputNumber, Radio, Row, Select, Table, Tag } from "antd";
 import { type HTMLAttributes, useState } from "react";
 import { FormDialog } from "../../components/FormDialog";
 import { ProblemAlert } from "../../components/org/ProblemAlert";
+import { RowEditDelete } from "../../components/RowEditDelete";
 import { useCan } from "../../components/org/useCan";
 import { withTotal } from "../../components/tablePagination";
 import { useConfirmedAction } from "../../components/useConfirmedAction";
@@ -129,35 +130,23 @@ export function AppsPanel() {
               title: translate("monitors.common.actions"),
               key: "actions",
               render: (_, a) => (
-                <Space size={4}>
-                  {can("update", "Monitor") && (
-                    <Button
-                      size="small"
-                      type="text"
-                      icon={<EditOutlined />}
-                      aria-label={translate("monitors.common.edit")}
-                      onClick={() => setEditing({ app: a })}
-                      data-testid="app-edit"
-                    />
-                  )}
-                  {can("delete", "Monitor") && (
-                    <Button
-                      size="small"
-                      type="text"
-                      danger
-                      icon={<DeleteOutlined />}
-                      aria-label={translate("monitors.common.delete")}
-                      onClick={() =>
-                        confirm({
-                          title: t("deleteTitle", { name: a.name }),
-                          danger: true,
-                          run: () => appApi.remove(a),
-                          success: translate("monitors.common.deleted"),
-                        })
-                      }
-                    />
-                  )}
-                </Space>
+                <RowEditDelete
+                  onEdit={can("update", "Monitor") ? () => setEditing({ app: a }) : undefined}
+                  onDelete={
+                    can("delete", "Monitor")
+                      ? () =>
+                          confirm({
+                            title: t("deleteTitle", { name: a.name }),
+                            danger: true,
+                            run: () => appApi.remove(a),
+                            success: translate("monitors.common.deleted"),
+                          })
+                      : undefined
+                  }
+                  editLabel={translate("monitors.common.edit")}
+                  deleteLabel={translate("monitors.common.delete")}
+                  editTestId="app-edit"
+                />
               ),
             },
           ]}

@@ -1,4 +1,4 @@
-import { DeleteOutlined, EditOutlined, PlusOutlined } from "@ant-design/icons";
+import { PlusOutlined } from "@ant-design/icons";
 import { useTranslate } from "@refinedev/core";
 import { useQuery } from "@tanstack/react-query";
 import {
@@ -14,7 +14,6 @@ import {
   Radio,
   Row,
   Select,
-  Space,
   Switch,
   Table,
   Tag,
@@ -25,6 +24,7 @@ import dayjs, { type Dayjs } from "dayjs";
 import { type HTMLAttributes, useState } from "react";
 import { FormDialog } from "../../components/FormDialog";
 import { ProblemAlert } from "../../components/org/ProblemAlert";
+import { RowEditDelete } from "../../components/RowEditDelete";
 import { useCan } from "../../components/org/useCan";
 import { withTotal } from "../../components/tablePagination";
 import { useConfirmedAction } from "../../components/useConfirmedAction";
@@ -276,35 +276,23 @@ export function MaintenancePanel() {
               title: translate("monitors.common.actions"),
               key: "actions",
               render: (_, w) => (
-                <Space size={4}>
-                  {can("update", "Monitor") && (
-                    <Button
-                      size="small"
-                      type="text"
-                      icon={<EditOutlined />}
-                      aria-label={translate("monitors.common.edit")}
-                      onClick={() => setEditing({ window: w })}
-                      data-testid="maintenance-edit"
-                    />
-                  )}
-                  {can("delete", "Monitor") && (
-                    <Button
-                      size="small"
-                      type="text"
-                      danger
-                      icon={<DeleteOutlined />}
-                      aria-label={translate("monitors.common.delete")}
-                      onClick={() =>
-                        confirm({
-                          title: t("deleteTitle", { name: w.name }),
-                          danger: true,
-                          run: () => maintenanceApi.remove(w),
-                          success: translate("monitors.common.deleted"),
-                        })
-                      }
-                    />
-                  )}
-                </Space>
+                <RowEditDelete
+                  onEdit={can("update", "Monitor") ? () => setEditing({ window: w }) : undefined}
+                  onDelete={
+                    can("delete", "Monitor")
+                      ? () =>
+                          confirm({
+                            title: t("deleteTitle", { name: w.name }),
+                            danger: true,
+                            run: () => maintenanceApi.remove(w),
+                            success: translate("monitors.common.deleted"),
+                          })
+                      : undefined
+                  }
+                  editLabel={translate("monitors.common.edit")}
+                  deleteLabel={translate("monitors.common.delete")}
+                  editTestId="maintenance-edit"
+                />
               ),
             },
           ]}

@@ -1,9 +1,10 @@
-import { DeleteOutlined, EditOutlined, PlusOutlined, SendOutlined } from "@ant-design/icons";
+import { PlusOutlined, SendOutlined } from "@ant-design/icons";
 import { useTranslate } from "@refinedev/core";
 import { useQuery } from "@tanstack/react-query";
-import { Alert, App, Button, Card, Space, Table, Tag, Tooltip, Typography } from "antd";
+import { Alert, App, Button, Card, Table, Tag, Tooltip, Typography } from "antd";
 import { type HTMLAttributes, useState } from "react";
 import { ProblemAlert } from "../../components/org/ProblemAlert";
+import { RowEditDelete } from "../../components/RowEditDelete";
 import { useCan } from "../../components/org/useCan";
 import { withTotal } from "../../components/tablePagination";
 import { useConfirmedAction } from "../../components/useConfirmedAction";
@@ -137,7 +138,23 @@ export function ChannelsPanel({ onTested }: { onTested: () => void }) {
             title: translate("incidents.common.actions"),
             key: "ops",
             render: (_, c) => (
-              <Space size={4}>
+              <RowEditDelete
+                onEdit={can("update", "NotificationChannel") ? () => setEditing(c) : undefined}
+                onDelete={
+                  can("delete", "NotificationChannel")
+                    ? () =>
+                        confirm({
+                          title: t("deleteTitle", { name: c.name }),
+                          danger: true,
+                          run: () => channelApi.remove(c),
+                          success: t("deleted"),
+                        })
+                    : undefined
+                }
+                editLabel={t("edit")}
+                deleteLabel={t("delete")}
+                editTestId="channel-edit"
+              >
                 {can("update", "NotificationChannel") && (
                   <Tooltip title={t("test")}>
                     <Button
@@ -151,34 +168,7 @@ export function ChannelsPanel({ onTested }: { onTested: () => void }) {
                     />
                   </Tooltip>
                 )}
-                {can("update", "NotificationChannel") && (
-                  <Button
-                    size="small"
-                    type="text"
-                    icon={<EditOutlined />}
-                    aria-label={t("edit")}
-                    onClick={() => setEditing(c)}
-                    data-testid="channel-edit"
-                  />
-                )}
-                {can("delete", "NotificationChannel") && (
-                  <Button
-                    size="small"
-                    type="text"
-                    danger
-                    icon={<DeleteOutlined />}
-                    aria-label={t("delete")}
-                    onClick={() =>
-                      confirm({
-                        title: t("deleteTitle", { name: c.name }),
-                        danger: true,
-                        run: () => channelApi.remove(c),
-                        success: t("deleted"),
-                      })
-                    }
-                  />
-                )}
-              </Space>
+              </RowEditDelete>
             ),
           },
         ]}
