@@ -1,4 +1,5 @@
 import { apiRequest } from "../../api/http";
+import { fetchPage, pageQuery } from "../../api/paging";
 
 /** The signed-in admin's own messages (the console channel of notifications; docs/api.md, "Messages"). */
 export interface ConsoleMessage {
@@ -17,10 +18,8 @@ export interface ConsoleMessage {
 
 export const messagesApi = {
   list: async (page: number, pageSize: number, unreadOnly: boolean) => {
-    const query = new URLSearchParams({ _start: String((page - 1) * pageSize), _end: String(page * pageSize) });
-    if (unreadOnly) query.set("unread", "true");
-    const r = await apiRequest<ConsoleMessage[]>("/messages", { query });
-    return { rows: r.data, total: Number(r.headers.get("x-total-count") ?? r.data.length) };
+    const query = pageQuery(page, pageSize, { filters: { unread: unreadOnly ? "true" : undefined } });
+    return fetchPage<ConsoleMessage>("/messages", query);
   },
   unreadCount: () => apiRequest<{ count: number }>("/messages/unread-count").then((r) => r.data.count),
   markRead: (id: string) => apiRequest<unknown>(`/messages/${id}/read`, { method: "POST" }),

@@ -1,4 +1,5 @@
 import { apiRequest } from "../../api/http";
+import { fetchPage, ifMatch, pageQuery } from "../../api/paging";
 import type { AlertCategory, Severity } from "./alertModel";
 
 /** Warning rules, alerts and silences (docs/api.md, "Alerts"). Rules and silences carry If-Match versions. */
@@ -66,37 +67,18 @@ export interface Silence extends SilenceInput {
   createdAt: string;
 }
 
-const ifMatch = (version: number) => ({ "If-Match": `"${version}"` });
-
-function pageQuery(page: number, pageSize: number, sort: string, order: "asc" | "desc", filters: object) {
-  const query = new URLSearchParams({
-    _start: String((page - 1) * pageSize),
-    _end: String(page * pageSize),
-    _sort: sort,
-    _order: order,
-  });
-  for (const [key, value] of Object.entries(filters))
-    if (value !== undefined && value !== "") query.set(key, String(value));
-  return query;
-}
-
-async function list<T>(path: string, query: URLSearchParams) {
-  const r = await apiRequest<T[]>(path, { query });
-  return { rows: r.data, total: Number(r.headers.get("x-total-count") ?? r.data.length) };
-}
-
 export const ALERTS_PATH = "/alerts";
 export const RULES_PATH = "/alert-rules";
 export const SILENCES_PATH = "/alert-silences";
 
 export const alertApi = {
   alerts: (page: number, pageSize: number, filters: { state?: string; severity?: string; category?: string }) =>
-    list<Alert>(ALERTS_PATH, pageQuery(page, pageSize, "firstSeen", "desc", filters)),
+    fetchPage<Alert>(ALERTS_PATH, pageQuery(page, pageSize, { sort: "firstSeen", order: "desc", filters })),
   acknowledge: (alert: Alert) => apiRequest<Alert>(`${ALERTS_PATH}/${alert.id}/acknowledge`, { method: "POST" }),
   resolve: (alert: Alert) => apiRequest<Alert>(`${ALERTS_PATH}/${alert.id}/resolve`, { method: "POST" }),
 
   rules: (page: number, pageSize: number, filters: { category?: string }) =>
-    list<AlertRule>(RULES_PATH, pageQuery(page, pageSize, "name", "asc", filters)),
+    fetchPage<AlertRule>(RULES_PATH, pageQuery(page, pageSize, { sort: "name", order: "asc", filters })),
   createRule: (body: AlertRuleInput) => apiRequest<AlertRule>(RULES_PATH, { method: "POST", body }).then((r) => r.data),
   updateRule: (rule: AlertRule, body: AlertRuleInput) =>
     apiRequest<AlertRule>(`${RULES_PATH}/${rule.id}`, { method: "PUT", body, headers: ifMatch(rule.version) }).then(
@@ -106,7 +88,7 @@ export const alertApi = {
     apiRequest<void>(`${RULES_PATH}/${rule.id}`, { method: "DELETE", headers: ifMatch(rule.version) }),
 
   silences: (page: number, pageSize: number) =>
-    list<Silence>(SILENCES_PATH, pageQuery(page, pageSize, "endsAt", "desc", {})),
+    fetchPage<Silence>(SILENCES_PATH, pageQuery(page, pageSize, { sort: "endsAt", order: "desc" })),
   createSilence: (body: SilenceInput) =>
     apiRequest<Silence>(SILENCES_PATH, { method: "POST", body }).then((r) => r.data),
   updateSilence: (silence: Silence, body: SilenceInput) =>
@@ -125,6 +107,6 @@ export interface MonitorRef {
   name: string;
 }
 export const monitorRefs = () =>
-  list<MonitorRef>("/monitors", pageQuery(1, 200, "name", "asc", {})).then((r) => r.rows);
+  fetchPage<MonitorRef>("/monitors", pageQuery(1, 200, { sort: "name", order: "asc" })).then((r) => r.rows);
 export const appRefs = () =>
-  list<MonitorRef>("/monitor-apps", pageQuery(1, 200, "name", "asc", {})).then((r) => r.rows);
+  fetchPage<MonitorRef>("/monitor-apps", pageQuery(1, 200, { sort: "name", order: "asc" })).then((r) => r.rows);

@@ -1,4 +1,5 @@
 import { apiRequest } from "../../api/http";
+import { fetchPage, pageQuery } from "../../api/paging";
 
 /**
  * The audit log's own settings, storage state and archives (docs/audit.md, "Retention and archives"):
@@ -102,14 +103,7 @@ export const auditSettingsApi = {
     }).then((r) => r.data),
   storage: () => apiRequest<AuditStorage>("/audit/storage").then((r) => r.data),
   archives: async (page: number, pageSize: number) => {
-    const start = (page - 1) * pageSize;
-    const query = new URLSearchParams({
-      _start: String(start),
-      _end: String(start + pageSize),
-      _sort: "fromChainSeq",
-      _order: "desc",
-    });
-    const r = await apiRequest<AuditArchive[]>("/audit/archives", { query });
-    return { rows: r.data, total: Number(r.headers.get("x-total-count") ?? r.data.length) };
+    const query = pageQuery(page, pageSize, { sort: "fromChainSeq", order: "desc" });
+    return fetchPage<AuditArchive>("/audit/archives", query);
   },
 };

@@ -1,4 +1,5 @@
 import { apiRequest } from "../../api/http";
+import { fetchPage, ifMatch, pageQuery } from "../../api/paging";
 import type { Grade, GradeDeadlines, IncidentState } from "./incidentModel";
 
 /** The incidents API (docs/api.md, "Incidents"): list, detail with timeline, transitions with If-Match. */
@@ -87,22 +88,14 @@ export interface IncidentFilter {
   q?: string;
 }
 
-const ifMatch = (version: number) => ({ "If-Match": `"${version}"` });
-
 export const incidentApi = {
   list: async (page: number, pageSize: number, filter: IncidentFilter) => {
-    const query = new URLSearchParams({
-      _start: String((page - 1) * pageSize),
-      _end: String(page * pageSize),
-      _sort: "openedAt",
-      _order: "desc",
-    });
+    const query = pageQuery(page, pageSize, { sort: "openedAt", order: "desc" });
     if (filter.state === "active") query.set("open", "true");
     else if (filter.state) query.set("state", filter.state);
     if (filter.grade) query.set("grade", filter.grade);
     if (filter.q) query.set("q", filter.q);
-    const r = await apiRequest<Incident[]>("/incidents", { query });
-    return { rows: r.data, total: Number(r.headers.get("x-total-count") ?? r.data.length) };
+    return fetchPage<Incident>("/incidents", query);
   },
   get: (id: string) => apiRequest<IncidentDetail>(`/incidents/${id}`).then((r) => r.data),
   create: (body: { title: string; grade: Grade; description?: string }) =>

@@ -1,5 +1,6 @@
 import { downloadFile } from "../../api/files";
 import { apiRequest } from "../../api/http";
+import { fetchPage, ifMatch, pageQuery } from "../../api/paging";
 import type { Schedule } from "./maintenanceModel";
 
 /** The monitors API (docs/monitors.md, "REST API"; api/src/monitors/schemas.ts is the wire format). */
@@ -79,24 +80,7 @@ export interface MonitorListParams {
   appId?: string | undefined;
 }
 
-export interface Page<T> {
-  rows: T[];
-  total: number;
-}
-
-/** The version as the ETag the server compares. */
-export const ifMatch = (version: number) => ({ "If-Match": `"${version}"` });
 const path = (id: string) => `/monitors/${encodeURIComponent(id)}`;
-
-export function pageQuery(page: number, pageSize: number): URLSearchParams {
-  return new URLSearchParams({ _start: String((page - 1) * pageSize), _end: String(page * pageSize) });
-}
-
-export async function listPage<T>(url: string, query: URLSearchParams): Promise<Page<T>> {
-  const r = await apiRequest<T[]>(url, { query });
-  const total = Number(r.headers.get("x-total-count"));
-  return { rows: r.data, total: Number.isFinite(total) && r.headers.has("x-total-count") ? total : r.data.length };
-}
 
 export const monitorApi = {
   list: (p: MonitorListParams) => {
@@ -109,7 +93,7 @@ export const monitorApi = {
       const value = p[key]?.trim();
       if (value) query.set(key, value);
     }
-    return listPage<Monitor>("/monitors", query);
+    return fetchPage<Monitor>("/monitors", query);
   },
   get: async (id: string) => (await apiRequest<Monitor>(path(id))).data,
   create: async (definition: Record<string, unknown>) =>
@@ -146,7 +130,7 @@ export const monitorApi = {
     query.set("to", range.to);
     query.set("_sort", "at");
     query.set("_order", "desc");
-    return listPage<MonitorResult>(`${path(id)}/results`, query);
+    return fetchPage<MonitorResult>(`${path(id)}/results`, query);
   },
   exportResults: (id: string, range: { from: string; to: string }, format: "csv" | "xlsx") =>
     downloadFile(
@@ -188,7 +172,7 @@ export async function allApps(): Promise<MonitorApp[]> {
   const query = pageQuery(1, 200);
   query.set("_sort", "name");
   query.set("_order", "asc");
-  return (await listPage<MonitorApp>("/monitor-apps", query)).rows;
+  return (await fetchPage<MonitorApp>("/monitor-apps", query)).rows;
 }
 
 /** Monitors for pickers (dependencies, maintenance scope): by name, first 200. */
@@ -204,7 +188,7 @@ export const appApi = {
     query.set("_sort", "name");
     query.set("_order", "asc");
     if (q?.trim()) query.set("q", q.trim());
-    return listPage<MonitorApp>("/monitor-apps", query);
+    return fetchPage<MonitorApp>("/monitor-apps", query);
   },
   create: async (body: MonitorAppInput) =>
     (await apiRequest<MonitorApp>("/monitor-apps", { method: "POST", body })).data,
@@ -242,7 +226,7 @@ export const maintenanceApi = {
     query.set("_sort", "name");
     query.set("_order", "asc");
     if (q?.trim()) query.set("q", q.trim());
-    return listPage<MaintenanceWindowView>("/maintenance-windows", query);
+    return fetchPage<MaintenanceWindowView>("/maintenance-windows", query);
   },
   create: async (body: MaintenanceInput) =>
     (await apiRequest<MaintenanceWindowView>("/maintenance-windows", { method: "POST", body })).data,

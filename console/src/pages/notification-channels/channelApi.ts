@@ -1,4 +1,5 @@
 import { apiRequest } from "../../api/http";
+import { fetchPage, ifMatch, pageQuery } from "../../api/paging";
 
 /** Notification channels and the delivery log (docs/api.md, "Notifications"). Secrets come back as MASK. */
 export const MASK = "******";
@@ -51,28 +52,9 @@ export interface Delivery {
   createdAt: string;
 }
 
-const ifMatch = (version: number) => ({ "If-Match": `"${version}"` });
-
-function pageQuery(page: number, pageSize: number, sort: string, order: "asc" | "desc", filters: object) {
-  const query = new URLSearchParams({
-    _start: String((page - 1) * pageSize),
-    _end: String(page * pageSize),
-    _sort: sort,
-    _order: order,
-  });
-  for (const [key, value] of Object.entries(filters))
-    if (value !== undefined && value !== "") query.set(key, String(value));
-  return query;
-}
-
-async function list<T>(path: string, query: URLSearchParams) {
-  const r = await apiRequest<T[]>(path, { query });
-  return { rows: r.data, total: Number(r.headers.get("x-total-count") ?? r.data.length) };
-}
-
 export const channelApi = {
   list: (page: number, pageSize: number, filters: { type?: ChannelType } = {}) =>
-    list<Channel>("/notification-channels", pageQuery(page, pageSize, "name", "asc", filters)),
+    fetchPage<Channel>("/notification-channels", pageQuery(page, pageSize, { sort: "name", order: "asc", filters })),
   create: (body: ChannelInput) =>
     apiRequest<Channel>("/notification-channels", { method: "POST", body }).then((r) => r.data),
   update: (channel: Channel, body: ChannelInput) =>
@@ -86,7 +68,10 @@ export const channelApi = {
   test: (channel: Channel) =>
     apiRequest<TestOutcome>(`/notification-channels/${channel.id}/test`, { method: "POST" }).then((r) => r.data),
   deliveries: (page: number, pageSize: number, filters: { state?: DeliveryState; channelId?: string }) =>
-    list<Delivery>("/notification-deliveries", pageQuery(page, pageSize, "createdAt", "desc", filters)),
+    fetchPage<Delivery>(
+      "/notification-deliveries",
+      pageQuery(page, pageSize, { sort: "createdAt", order: "desc", filters }),
+    ),
   retry: (delivery: Delivery) =>
     apiRequest<Delivery>(`/notification-deliveries/${delivery.id}/retry`, { method: "POST" }).then((r) => r.data),
 };

@@ -1,4 +1,5 @@
 import { apiRequest } from "../../api/http";
+import { fetchPage, ifMatch, pageQuery } from "../../api/paging";
 import type { CheckResult as EngineCheckResult } from "../../../../api/src/words/engine";
 import type { Category, WordAction } from "../../../../api/src/words/vocabulary";
 
@@ -76,22 +77,10 @@ export interface StatRow {
 }
 export type StatsGroup = "category" | "word" | "app" | "day";
 
-export interface Paged<T> {
-  rows: T[];
-  total: number;
+/** refine simple-rest paging plus filters (empty ones left out). */
+function list<T>(path: string, page: number, pageSize: number, filters: Record<string, unknown> = {}) {
+  return fetchPage<T>(path, pageQuery(page, pageSize, { filters }));
 }
-
-/** refine simple-rest paging (`_start`/`_end`) plus filters; empty filters are left out. */
-async function list<T>(path: string, page: number, pageSize: number, filters: Record<string, unknown> = {}) {
-  const query = new URLSearchParams({ _start: String((page - 1) * pageSize), _end: String(page * pageSize) });
-  for (const [key, value] of Object.entries(filters)) {
-    if (value !== undefined && value !== null && value !== "") query.set(key, String(value));
-  }
-  const r = await apiRequest<T[]>(path, { query });
-  return { rows: r.data, total: Number(r.headers.get("x-total-count") ?? r.data.length) } satisfies Paged<T>;
-}
-
-const ifMatch = (version: number) => ({ "If-Match": `"${version}"` });
 
 export interface WordFilters {
   q?: string;

@@ -1,4 +1,5 @@
 import { apiRequest } from "../../api/http";
+import { fetchPage, ifMatch, pageQuery } from "../../api/paging";
 import type { WatermarkContext } from "../../../../api/src/watermarks/resolve";
 import type { WatermarkStyle } from "../../../../api/src/watermarks/tile";
 
@@ -59,19 +60,10 @@ export interface TestRequest {
   at?: string;
 }
 
-const ifMatch = (version: number) => ({ "If-Match": `"${version}"` });
-
 export const watermarkApi = {
   list: async (page: number, pageSize: number, q?: string) => {
-    const query = new URLSearchParams({
-      _start: String((page - 1) * pageSize),
-      _end: String(page * pageSize),
-      _sort: "priority",
-      _order: "desc",
-    });
-    if (q) query.set("q", q);
-    const r = await apiRequest<WatermarkPolicy[]>("/watermarks", { query });
-    return { rows: r.data, total: Number(r.headers.get("x-total-count") ?? r.data.length) };
+    const query = pageQuery(page, pageSize, { sort: "priority", order: "desc", filters: { q } });
+    return fetchPage<WatermarkPolicy>("/watermarks", query);
   },
   create: (body: WatermarkInput) =>
     apiRequest<WatermarkPolicy>("/watermarks", { method: "POST", body }).then((r) => r.data),
