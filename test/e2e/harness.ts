@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { ROOT, type RunningServer, startServerProcess } from "../support/server-process";
 import { launchChromium, type SignedInPage } from "./adminSession";
 
@@ -36,6 +36,24 @@ export async function confirmOk(page: Page): Promise<void> {
         return;
       }
       if (attempt === 3) throw error;
+    }
+  }
+}
+
+/**
+ * Clicks something that goes away when clicked (a menu item, a dialog's close button) until it has.
+ * On a loaded CI machine a click that lands while a menu slides in or a dialog opens was seen to be
+ * lost: nothing happened. Only for idempotent clicks — a second one after a lost first does no harm.
+ */
+export async function clickUntilGone(target: Locator, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    await target.click();
+    try {
+      await target.waitFor({ state: "hidden", timeout: 3_000 });
+      return;
+    } catch (error) {
+      if (!(await target.isVisible())) return; // gone just after the wait: the click counted
+      if (attempt >= attempts) throw error;
     }
   }
 }

@@ -6,7 +6,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import type { APIRequestContext, Page } from "playwright-core";
 import { adminAccount, openSignedIn, settled } from "./adminSession";
-import { ARTIFACTS, confirmOk, useConsoleHarness } from "./harness";
+import { ARTIFACTS, clickUntilGone, confirmOk, useConsoleHarness } from "./harness";
 
 /**
  * The monitors pages against the real server, its real prober and a local HTTP target started here:
@@ -121,8 +121,7 @@ test("sysadmin creates, tests, watches and pauses an HTTP monitor", { timeout: 4
     );
     assert.match((await result.textContent()) ?? "", /正常/);
     await dialogShot(page, "monitors-test");
-    await page.getByTestId("monitor-test-close").click();
-    await page.getByTestId("monitor-test-close").waitFor({ state: "hidden" });
+    await clickUntilGone(page.getByTestId("monitor-test-close"));
 
     // The prober writes results: the row turns up (the list refreshes itself every 15 s).
     await page.waitForFunction(
@@ -249,8 +248,7 @@ test("the pages in English: apps, a monitor's state and deleting it", { timeout:
       [],
       "every probe sent the stored credential",
     );
-    await page.getByTestId("monitor-test-close").click();
-    await page.getByTestId("monitor-test-close").waitFor({ state: "hidden" });
+    await clickUntilGone(page.getByTestId("monitor-test-close"));
     await page.goto(`${harness.server.baseUrl}/system/monitors`);
 
     // Delete the identity service after confirming: its row goes.

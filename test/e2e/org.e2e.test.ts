@@ -3,7 +3,7 @@ import path from "node:path";
 import { test } from "node:test";
 import type { APIRequestContext, Page } from "playwright-core";
 import { adminAccount, openSignedIn, problemText, settled } from "./adminSession";
-import { ARTIFACTS, useConsoleHarness, confirmOk } from "./harness";
+import { ARTIFACTS, clickUntilGone, confirmOk, useConsoleHarness } from "./harness";
 
 /**
  * The organisation pages against the real server in a real browser: dimensions and posts, the department
@@ -34,20 +34,9 @@ const node = (page: Page, name: string) => page.locator(`[data-testid="dept-node
 /** Opens a node's action menu and picks an entry by its visible label. */
 async function nodeAction(page: Page, name: string, label: string): Promise<void> {
   await node(page, name).getByTestId("dept-actions").click();
-  const item = page.locator(".ant-dropdown:visible").getByText(label, { exact: true });
   // A click that lands while the menu is still sliding in can be lost (seen once in CI on the embedded
-  // run: the menu stayed open, nothing happened). A chosen item closes the menu; if it has not, the
-  // click did not count and is made again.
-  for (let attempt = 1; ; attempt += 1) {
-    await item.click();
-    try {
-      await item.waitFor({ state: "hidden", timeout: 3_000 });
-      return;
-    } catch (error) {
-      if (!(await item.isVisible())) return; // closed just after the wait: the click counted
-      if (attempt >= 3) throw error;
-    }
-  }
+  // run): a chosen item closes the menu, so it is clicked until it has.
+  await clickUntilGone(page.locator(".ant-dropdown:visible").getByText(label, { exact: true }));
 }
 
 /**
